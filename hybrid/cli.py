@@ -1,0 +1,127 @@
+"""The ``hybrid`` command line.
+
+Sub-commands live beside the code they drive (``hybrid.catalog.cli``, ``hybrid.model.cli``...)
+and are mounted here; nothing heavy (torch, the model, the ES client) is imported until a
+command that needs it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hybrid.errors import HybridSearchError
+from hybrid.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="Hybrid product search on Elasticsearch.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+stack_app = typer.Typer(help="The embedded local stack: Elasticsearch + Redis.")
+app.add_typer(stack_app, name="stack")
+
+console = Console()
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def fail(exc: HybridSearchError) -> typer.Exit:
+    """Print a domain error readably and return the exit to raise."""
+    console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    return typer.Exit(code=1)
+
+
+@stack_app.command("up")
+def stack_up(as_json: JsonFlag = False) -> None:
+    """Start the local Elasticsearch and Redis (idempotent) and wait until both answer."""
+    from hybrid import stack
+
+    settings = get_settings()
+    try:
+        timings = stack.up(settings)
+    except HybridSearchError as exc:
+        raise fail(exc) from exc
+    if as_json:
+        print(json.dumps({"started": timings}))
+        return
+    for name, seconds in timings.items():
+        console.print(f"{name}: ready ({seconds:.1f}s)")
+    _print_status(settings)
+
+
+@stack_app.command("down")
+def stack_down(as_json: JsonFlag = False) -> None:
+    """Stop the local services."""
+    from hybrid import stack
+
+    stopped = stack.down(get_settings())
+    if as_json:
+        print(json.dumps({"stopped": stopped}))
+    else:
+        console.print("stopped: " + (", ".join(stopped) or "nothing was running"))
+
+
+@stack_app.command("status")
+def stack_status(as_json: JsonFlag = False) -> None:
+    """Report Elasticsearch version and health, and a Redis PING; exit 1 if one is down."""
+    from hybrid import stack
+
+    services = stack.status(get_settings())
+    if as_json:
+        print(json.dumps({name: asdict(s) for name, s in services.items()}, indent=2))
+    else:
+        _print_status(get_settings())
+    if not all(s.up for s in services.values()):
+        raise typer.Exit(code=1)
+
+
+@app.command("demo")
+def demo() -> None:
+    """Run the demo on the embedded default stack (local Elasticsearch + Redis)."""
+    from hybrid.demo import run_demo
+
+    try:
+        run_demo(get_settings(), console=console)
+    except HybridSearchError as exc:
+        raise fail(exc) from exc
+
+
+def _print_status(settings: Settings) -> None:
+    from hybrid import stack
+
+    table = Table("service", "url", "local", "up", "detail")
+    for name, s in stack.status(settings).items():
+        detail = s.error or ", ".join(f"{k}={v}" for k, v in s.detail.items())
+        table.add_row(name, s.url, "yes" if s.managed else "no", "yes" if s.up else "NO", detail)
+    console.print(table)
+
+
+def _mount_optional() -> None:
+    """Mount the sub-commands whose modules exist (they are added issue by issue)."""
+    from importlib import import_module
+
+    mounts = [
+        ("hybrid.catalog.cli", "catalog_app", "catalog"),
+        ("hybrid.model.cli", "model_app", "model"),
+        ("hybrid.index_cli", "index_app", "index"),
+    ]
+    for module_name, attr, name in mounts:
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        app.add_typer(getattr(module, attr), name=name)
+
+
+_mount_optional()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

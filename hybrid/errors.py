@@ -1,0 +1,84 @@
+"""The project's exception tree.
+
+Every error the project raises on purpose derives from :class:`HybridSearchError`::
+
+    HybridSearchError
+    ├── ConfigurationError        settings, model/index mismatch, missing JDK or binaries
+    ├── StackError                the local Elasticsearch/Redis stack could not start or stop
+    ├── InvalidRequestError       a request the caller can fix
+    │   ├── InvalidFilterError    a malformed or unknown filter
+    │   └── ImageRejectedError    an image that is unsafe, too large, or not an image
+    ├── EmbeddingError            the model failed to load or to encode
+    ├── IndexingError             bulk writes failed; carries the failed items
+    └── SearchUnavailableError    Elasticsearch (or Redis) cannot be reached / timed out
+
+Domain errors carry no HTTP status: the API layer maps them (400/404/413/422/503).
+Errors raised inside Celery tasks must pickle, so every class whose ``__init__`` takes extra
+arguments defines ``__reduce__``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HybridSearchError(Exception):
+    """Base class for every error the project raises on purpose."""
+
+
+class ConfigurationError(HybridSearchError):
+    """The configuration is inconsistent or refers to something that does not exist."""
+
+
+class StackError(HybridSearchError):
+    """The local Elasticsearch/Redis stack could not be started, reached or stopped."""
+
+
+class InvalidRequestError(HybridSearchError):
+    """A request (search, ingest record, CLI argument) that the caller can correct."""
+
+
+class InvalidFilterError(InvalidRequestError):
+    """A filter that is malformed, names an unknown field, or has an impossible range."""
+
+
+class ImageRejectedError(InvalidRequestError):
+    """An image that was refused: unsafe source, too large, wrong format, undecodable.
+
+    Attributes:
+        reason: a short machine-readable class of failure, e.g. ``"too_many_pixels"``.
+    """
+
+    def __init__(self, message: str, *, reason: str = "invalid_image") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_image_rejected, (str(self), self.reason))
+
+
+def _rebuild_image_rejected(message: str, reason: str) -> ImageRejectedError:
+    return ImageRejectedError(message, reason=reason)
+
+
+class EmbeddingError(HybridSearchError):
+    """The embedding model could not be loaded or failed to encode its input."""
+
+
+class IndexingError(HybridSearchError):
+    """Bulk indexing failed for some documents.
+
+    Attributes:
+        errors: the failed bulk items as Elasticsearch reported them (JSON-able dicts).
+    """
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.errors: list[dict[str, Any]] = list(errors or [])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, (str(self), self.errors))
+
+
+class SearchUnavailableError(HybridSearchError):
+    """Elasticsearch or Redis could not be reached, or answered too late."""

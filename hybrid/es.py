@@ -1,0 +1,53 @@
+"""The one module that talks to Elasticsearch.
+
+Everything else builds request bodies as plain dicts (pure, unit-tested) and hands them here.
+The client is created lazily, once per process and URL.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, TransportError
+
+from hybrid.errors import SearchUnavailableError
+from hybrid.settings import Settings
+
+
+def make_client(settings: Settings) -> Elasticsearch:
+    """The process-wide client for ``settings.effective_es_url`` (created on first use)."""
+    return _client(settings.effective_es_url, settings.es_api_key, settings.es_request_timeout)
+
+
+@lru_cache(maxsize=8)
+def _client(url: str, api_key: str | None, timeout: float) -> Elasticsearch:
+    return Elasticsearch(
+        url,
+        api_key=api_key,
+        request_timeout=timeout,
+        retry_on_timeout=True,
+        max_retries=2,
+    )
+
+
+def cluster_status(client: Elasticsearch) -> dict[str, Any]:
+    """Version, cluster name and health of the cluster, for ``hybrid stack status``.
+
+    The integ-test distribution has no ``GET /``, so the version comes from the local node's info.
+
+    Raises:
+        SearchUnavailableError: when the cluster cannot be reached.
+    """
+    try:
+        health = client.cluster.health()
+        nodes = client.nodes.info(node_id="_local", metric="_none")
+    except (TransportError, ApiError) as exc:
+        raise SearchUnavailableError(f"Elasticsearch is unavailable: {exc}") from exc
+    node = next(iter(nodes["nodes"].values()))
+    return {
+        "version": node["version"],
+        "cluster_name": health["cluster_name"],
+        "health": health["status"],
+        "nodes": health["number_of_nodes"],
+    }

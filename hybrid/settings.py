@@ -1,0 +1,122 @@
+"""Configuration: one pydantic ``Settings`` object read from ``HYBRID_*`` environment variables.
+
+``os.environ`` is read nowhere else in the project. Code reaches the process-wide settings through
+:func:`get_settings`; tests build ``Settings(...)`` explicitly and pass it down.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The Elasticsearch version of the embedded local stack and of docker-compose.yml. Keep the
+#: ``elasticsearch`` client's major version in pyproject.toml equal to this one's.
+ES_VERSION = "9.5.4"
+
+#: Name that selects the in-house demo CLIP shipped inside the package.
+DEMO_MODEL = "demo"
+
+VectorIndexType = Literal["int8_hnsw", "hnsw", "bbq_hnsw", "int8_flat", "flat"]
+
+
+def _running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _default_home() -> Path:
+    # Elasticsearch refuses to run as root, so as root the stack runs ES as an unprivileged user,
+    # which cannot enter /root (mode 0700): root's state and cache live under /var instead.
+    if _running_as_root():
+        return Path("/var/lib/hybrid-search")
+    return Path.home() / ".local" / "state" / "hybrid-search"
+
+
+def _default_cache() -> Path:
+    if _running_as_root():
+        return Path("/var/cache/hybrid-search")
+    return Path.home() / ".cache" / "hybrid-search"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the project, with defaults fit for the embedded local stack."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HYBRID_", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    # --- where things live -------------------------------------------------------------------
+    home: Path = Field(default_factory=_default_home, description="State dir: ES data, logs.")
+    cache_dir: Path = Field(default_factory=_default_cache, description="Downloaded ES dists.")
+
+    # --- Elasticsearch -------------------------------------------------------------------------
+    es_url: str | None = Field(default=None, description="Existing cluster; None = local stack.")
+    es_api_key: str | None = None
+    es_version: str = ES_VERSION
+    es_port: PositiveInt = 9200
+    es_heap: str = "768m"
+    es_request_timeout: PositiveFloat = 30.0
+    java_home: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("HYBRID_JAVA_HOME", "JAVA_HOME", "java_home"),
+        description="JDK >= 21 for the local ES; default: the newest under /usr/lib/jvm.",
+    )
+    es_user: str = Field(default="hybrid-es", description="Unprivileged user ES runs as (root).")
+
+    # --- Redis / Celery ------------------------------------------------------------------------
+    redis_url: str | None = Field(default=None, description="Existing Redis; None = local stack.")
+    redis_port: PositiveInt = 6379
+    ingest_queue: str = "hybrid.ingest"
+    task_time_limit: PositiveInt = 600
+    visibility_timeout: PositiveInt = 3600
+    max_retries: int = Field(default=5, ge=0, le=50)
+    retry_backoff_max: PositiveInt = 120
+    worker_concurrency: PositiveInt = 1
+
+    # --- index ---------------------------------------------------------------------------------
+    index_alias: str = "products"
+    vector_index_type: VectorIndexType = "int8_hnsw"
+
+    # --- embedding model -----------------------------------------------------------------------
+    model: str = Field(default="clip-ViT-B-32", description="sentence-transformers name or path.")
+    device: str = "auto"
+    embed_batch_size: PositiveInt = 32
+    ingest_batch_size: PositiveInt = 64
+
+    # --- images --------------------------------------------------------------------------------
+    image_root: Path | None = Field(default=None, description="Local image paths must be below.")
+    max_image_pixels: PositiveInt = 40_000_000
+    max_image_bytes: PositiveInt = 20 * 1024 * 1024
+    image_fetch_timeout: PositiveFloat = 10.0
+    image_max_redirects: int = Field(default=3, ge=0, le=10)
+
+    # --- search --------------------------------------------------------------------------------
+    max_size: PositiveInt = 100
+    max_num_candidates: PositiveInt = 1000
+    max_result_window: PositiveInt = 1000
+    search_timeout: PositiveFloat = 10.0
+
+    @property
+    def effective_es_url(self) -> str:
+        """The cluster to talk to: ``es_url`` if set, else the local stack on loopback."""
+        return self.es_url or f"http://127.0.0.1:{self.es_port}"
+
+    @property
+    def effective_redis_url(self) -> str:
+        """The Redis to talk to: ``redis_url`` if set, else the local stack on loopback."""
+        return self.redis_url or f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def uses_local_stack(self) -> bool:
+        """True when at least one service is the embedded local one."""
+        return self.es_url is None or self.redis_url is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

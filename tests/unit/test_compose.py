@@ -1,0 +1,69 @@
+"""docker-compose.yml cannot run here (no Docker engine): check what can be checked statically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from hybrid.settings import ES_VERSION
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_every_service_has_a_pinned_image_or_a_build(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) == {"elasticsearch", "kibana", "redis", "worker", "api"}
+    for name, service in services.items():
+        if "build" in service:
+            assert (ROOT / service["build"] / "Dockerfile").is_file(), name
+            continue
+        image = service["image"]
+        assert ":" in image and not image.endswith(":latest"), f"{name}: unpinned image {image}"
+
+
+def test_elastic_images_match_the_local_stack_version(compose: dict[str, Any]) -> None:
+    for name in ("elasticsearch", "kibana"):
+        assert compose["services"][name]["image"].endswith(f":{ES_VERSION}"), name
+
+
+def test_health_checks_everywhere_and_dependents_wait_for_them(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name, service in services.items():
+        check = service.get("healthcheck", {})
+        assert check.get("test"), f"{name} has no health check"
+        for dependency, condition in service.get("depends_on", {}).items():
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+            assert condition == {"condition": "service_healthy"}, name
+
+
+def test_ports_are_sane_and_bound_to_loopback(compose: dict[str, Any]) -> None:
+    seen: set[int] = set()
+    for name, service in compose["services"].items():
+        for mapping in service.get("ports", []):
+            host_ip, host_port, container_port = str(mapping).split(":")
+            assert host_ip == "127.0.0.1", f"{name} publishes {mapping} beyond loopback"
+            assert 0 < int(host_port) < 65536 and 0 < int(container_port) < 65536
+            assert int(host_port) not in seen, f"{name} reuses host port {host_port}"
+            seen.add(int(host_port))
+
+
+def test_app_services_get_service_urls_from_the_environment(compose: dict[str, Any]) -> None:
+    for name in ("worker", "api"):
+        env = compose["services"][name]["environment"]
+        assert env["HYBRID_ES_URL"] == "http://elasticsearch:9200", name
+        assert env["HYBRID_REDIS_URL"] == "redis://redis:6379/0", name
+
+
+def test_redis_keeps_an_append_only_file(compose: dict[str, Any]) -> None:
+    command = compose["services"]["redis"]["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
