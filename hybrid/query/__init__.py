@@ -1,0 +1,32 @@
+"""Pure query building: the search request, filters, request bodies, fusion, understanding.
+
+Nothing here talks to Elasticsearch (that is :mod:`hybrid.es`); every function returns plain
+values or dicts, so it is unit-tested by comparing dicts.
+
+* :mod:`~hybrid.query.fields` - index field names and leg names.
+* :mod:`~hybrid.query.request` - :class:`SearchRequest`, the one validated request.
+* :mod:`~hybrid.query.filters` - :class:`Filters` -> filter clauses (dispatch table).
+* :mod:`~hybrid.query.builders` - BM25, kNN and single-request bodies, collapse, search_after.
+* :mod:`~hybrid.query.facets` - multi-select facet aggregations and ``post_filter``.
+* :mod:`~hybrid.query.fusion` - RRF and linear fusion in our code, cut-offs, plug-in registry.
+* :mod:`~hybrid.query.vocabulary` / :mod:`~hybrid.query.understanding` - colours, categories
+  and brands named in the text, applied as boosts or filters, with relaxation.
+"""
+
+from hybrid.query.request import (
+    DEFAULT_FUSION_METHOD,
+    Filters,
+    FusionSpec,
+    PriceRange,
+    SearchRequest,
+    parse_request,
+)
+
+__all__ = [
+    "DEFAULT_FUSION_METHOD",
+    "Filters",
+    "FusionSpec",
+    "PriceRange",
+    "SearchRequest",
+    "parse_request",
+]

@@ -1,0 +1,328 @@
+"""Pure builders of Elasticsearch ``_search`` bodies: BM25, kNN and single-request hybrid.
+
+Every function returns a fresh ``dict`` and performs no I/O. Filter clauses come from
+:func:`hybrid.query.filters.to_clauses`, and the same list is given to every leg.
+
+BM25 uses ``multi_match`` of type ``cross_fields``: a product query spreads its words over
+fields ("red nike running shoes": colour, brand, category, title), and ``cross_fields`` scores
+each *word* in its best field and requires the words (see ``minimum_should_match``) across the
+fields taken together, while ``best_fields`` scores the single best field and so favours a
+title that repeats one word over a product matching every word in different fields. All text
+fields use the standard analyser (the test server has no ``analysis-common``), so they form a
+single cross-field group. User text only ever goes into ``multi_match.query`` verbatim: it is
+never parsed as query syntax (no ``query_string``), so it needs no escaping.
+
+Facet aggregations live in :mod:`hybrid.query.facets`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from math import isfinite
+from types import MappingProxyType
+from typing import Any, Final
+
+from hybrid.query.fields import (
+    BRAND_TEXT,
+    CATEGORY_TEXT,
+    COLOUR_TEXT,
+    DESCRIPTION,
+    GROUP_ID,
+    ID,
+    TITLE,
+    VECTOR_FIELD_LEG,
+    VECTOR_FIELDS,
+)
+from hybrid.query.filters import Clause
+
+Body = dict[str, Any]
+
+#: Field boosts of the BM25 leg: the title says what the product is; brand, category and colour
+#: are short, high-precision fields; the description is long and chatty.
+DEFAULT_BOOSTS: Final[Mapping[str, float]] = MappingProxyType(
+    {TITLE: 3.0, BRAND_TEXT: 2.0, CATEGORY_TEXT: 2.0, COLOUR_TEXT: 2.0, DESCRIPTION: 1.0}
+)
+#: One- and two-word queries need every word; longer ones may miss a third of them, so a
+#: stray word ("comfy red sneakers") does not empty the BM25 leg.
+DEFAULT_MINIMUM_SHOULD_MATCH: Final = "2<-34%"
+#: Elasticsearch rejects ``num_candidates`` above this.
+ES_MAX_NUM_CANDIDATES: Final = 10_000
+#: Relevance order with a unique tie-breaker, required by ``search_after``.
+RELEVANCE_SORT: Final[tuple[Mapping[str, str], ...]] = (
+    MappingProxyType({"_score": "desc"}),
+    MappingProxyType({ID: "asc"}),
+)
+
+
+def source_filter() -> dict[str, list[str]]:
+    """``_source`` for every body: everything but the vectors (two 512-float arrays a hit)."""
+    return {"excludes": list(VECTOR_FIELDS)}
+
+
+def num_candidates_for(k: int, *, cap: int) -> int:
+    """``num_candidates`` for a kNN leg returning ``k`` hits: ``max(k * 10, 100)`` capped.
+
+    HNSW is approximate: each shard explores ``num_candidates`` graph candidates and keeps the
+    best ``k``. Ten times ``k`` (at least 100) gives high recall for small ``k`` at a latency
+    that grows roughly linearly; ``cap`` (``settings.max_num_candidates``) bounds that latency
+    for large windows. Elasticsearch requires ``k <= num_candidates <= 10000``, so the result is
+    never below ``k`` nor above 10000.
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1; got {k}")
+    wanted = min(max(k * 10, 100), cap, ES_MAX_NUM_CANDIDATES)
+    return max(k, wanted)
+
+
+def multi_match(
+    text: str, boosts: Mapping[str, float] | None = None, *, minimum_should_match: str | None
+) -> Clause:
+    """The ``cross_fields`` ``multi_match`` clause over the boosted text fields."""
+    if not text.strip():
+        raise ValueError("BM25 needs non-empty text")
+    weights = DEFAULT_BOOSTS if boosts is None else boosts
+    clause: dict[str, Any] = {
+        "query": text,
+        "type": "cross_fields",
+        "fields": [f"{field}^{boost:g}" for field, boost in weights.items()],
+        "operator": "or",
+    }
+    if minimum_should_match is not None:
+        clause["minimum_should_match"] = minimum_should_match
+    return {"multi_match": clause}
+
+
+def bm25_query(
+    text: str,
+    filter_clauses: Sequence[Clause],
+    *,
+    boosts: Mapping[str, float] | None = None,
+    should: Sequence[Clause] = (),
+    minimum_should_match: str | None = DEFAULT_MINIMUM_SHOULD_MATCH,
+    boost: float | None = None,
+) -> Clause:
+    """The BM25 ``bool`` query: ``multi_match`` must match, filters restrict, ``should`` boost.
+
+    ``should`` clauses are optional next to a ``must`` (they only add score), which is what
+    query-understanding boosts need.
+    """
+    query: dict[str, Any] = {
+        "must": [multi_match(text, boosts, minimum_should_match=minimum_should_match)],
+        "filter": list(filter_clauses),
+    }
+    if should:
+        query["should"] = list(should)
+    if boost is not None:
+        query["boost"] = boost
+    return {"bool": query}
+
+
+def bm25_body(
+    text: str,
+    filter_clauses: Sequence[Clause],
+    *,
+    size: int,
+    boosts: Mapping[str, float] | None = None,
+    should: Sequence[Clause] = (),
+    min_score: float | None = None,
+    from_: int = 0,
+    minimum_should_match: str | None = DEFAULT_MINIMUM_SHOULD_MATCH,
+) -> Body:
+    """A ``_search`` body for the BM25 leg.
+
+    Args:
+        text: the user's text, sent verbatim as ``multi_match.query``.
+        filter_clauses: from :func:`~hybrid.query.filters.to_clauses`; into ``bool.filter``.
+        size: hits to return (the fusion window, or the page size when BM25 runs alone).
+        boosts: field -> boost; default :data:`DEFAULT_BOOSTS`.
+        should: optional scoring clauses (query-understanding boosts).
+        min_score: drop hits scoring below this (None = off). Counts the ``should`` boosts too.
+        from_: offset, only when BM25 runs alone and Elasticsearch pages.
+        minimum_should_match: how many of the query's words must match.
+
+    Returns:
+        The request body.
+    """
+    body: Body = {
+        "query": bm25_query(
+            text,
+            filter_clauses,
+            boosts=boosts,
+            should=should,
+            minimum_should_match=minimum_should_match,
+        ),
+        "size": size,
+        "_source": source_filter(),
+    }
+    if from_:
+        body["from"] = from_
+    if min_score is not None:
+        body["min_score"] = min_score
+    return body
+
+
+def _vector(field: str, values: Iterable[float]) -> list[float]:
+    vector = [float(value) for value in values]
+    if not vector or not all(isfinite(value) for value in vector):
+        raise ValueError(f"query vector for {field!r} is empty or holds NaN/inf")
+    return vector
+
+
+def knn_clause(
+    field: str,
+    vector: Iterable[float],
+    filter_clauses: Sequence[Clause],
+    *,
+    k: int,
+    num_candidates: int,
+    boost: float | None = None,
+    similarity: float | None = None,
+) -> Clause:
+    """One top-level ``knn`` search option.
+
+    Args:
+        field: the dense_vector field (``image_vector`` or ``text_vector``).
+        vector: the query vector (a list or a numpy array).
+        filter_clauses: the same clauses the BM25 leg gets; ANN pre-filtering keeps ``k`` hits.
+        k: neighbours to return.
+        num_candidates: see :func:`num_candidates_for`.
+        boost: multiplies the kNN score (used when Elasticsearch sums legs).
+        similarity: minimum raw *cosine similarity* (-1..1), not the ``_score``.
+
+    Returns:
+        ``{"field", "query_vector", "k", "num_candidates", "filter"[, "boost", "similarity"]}``.
+    """
+    if not 1 <= k <= num_candidates <= ES_MAX_NUM_CANDIDATES:
+        raise ValueError(f"need 1 <= k <= num_candidates <= 10000; got k={k}, {num_candidates=}")
+    clause: Clause = {
+        "field": field,
+        "query_vector": _vector(field, vector),
+        "k": k,
+        "num_candidates": num_candidates,
+        "filter": list(filter_clauses),
+    }
+    if boost is not None:
+        clause["boost"] = boost
+    if similarity is not None:
+        clause["similarity"] = similarity
+    return clause
+
+
+def knn_body(
+    field: str,
+    vector: Iterable[float],
+    filter_clauses: Sequence[Clause],
+    *,
+    k: int,
+    num_candidates: int,
+    size: int | None = None,
+    similarity: float | None = None,
+) -> Body:
+    """A ``_search`` body for one kNN leg: top-level ``knn``, ``size`` (default ``k``)."""
+    return {
+        "knn": knn_clause(
+            field, vector, filter_clauses, k=k, num_candidates=num_candidates, similarity=similarity
+        ),
+        "size": k if size is None else size,
+        "_source": source_filter(),
+    }
+
+
+def single_request_body(
+    text: str | None,
+    vectors: Mapping[str, Iterable[float]],
+    filter_clauses: Sequence[Clause],
+    *,
+    size: int,
+    weights: Mapping[str, float],
+    k: int,
+    num_candidates: int,
+    boosts: Mapping[str, float] | None = None,
+    should: Sequence[Clause] = (),
+    from_: int = 0,
+) -> Body:
+    """The ``single`` fusion mode: one ``_search`` with a ``knn`` list and a ``query``.
+
+    Elasticsearch scores a hit as the sum of ``boost * score`` over the kNN clauses and the
+    query that found it, so each leg's weight becomes its boost and a leg of weight 0 is left
+    out. BM25 scores are unbounded while cosine ``_score`` lies in [0, 1], so the weights must
+    absorb that difference in scale: this is why fusion in our code is the default.
+
+    Args:
+        text: BM25 text, or None for a vector-only request.
+        vectors: dense_vector field name -> query vector.
+        filter_clauses: the same filters for every kNN clause and for the query.
+        size: hits to return; with ``from_`` must not exceed ``k``.
+        weights: leg name (``bm25``, ``image_knn``, ``text_knn``) -> weight; missing = 1.0.
+        k: neighbours per kNN clause.
+        num_candidates: see :func:`num_candidates_for`.
+        boosts: BM25 field boosts.
+        should: optional BM25 scoring clauses.
+        from_: offset for paging.
+
+    Returns:
+        The request body.
+
+    Raises:
+        ValueError: a vector field has no leg, or every leg has weight 0.
+    """
+    knn = []
+    for field, vector in vectors.items():
+        if field not in VECTOR_FIELD_LEG:
+            raise ValueError(f"unknown vector field {field!r}; expected one of {VECTOR_FIELDS}")
+        weight = weights.get(VECTOR_FIELD_LEG[field], 1.0)
+        if weight > 0:
+            knn.append(
+                knn_clause(
+                    field, vector, filter_clauses, k=k, num_candidates=num_candidates, boost=weight
+                )
+            )
+    body: Body = {"size": size, "_source": source_filter()}
+    if knn:
+        body["knn"] = knn
+    bm25_weight = weights.get("bm25", 1.0)
+    if text is not None and bm25_weight > 0:
+        body["query"] = bm25_query(
+            text, filter_clauses, boosts=boosts, should=should, boost=bm25_weight
+        )
+    if "knn" not in body and "query" not in body:
+        raise ValueError("single request has no leg with a weight above 0")
+    if from_:
+        body["from"] = from_
+    return body
+
+
+def exclude_ids_clause(ids: Iterable[str]) -> Clause:
+    """A filter clause excluding products (e.g. the product of a "more like this" search)."""
+    return {"bool": {"must_not": [{"ids": {"values": list(ids)}}]}}
+
+
+def with_collapse(body: Body) -> Body:
+    """``body`` collapsed on ``group_id``: one hit (the best) per variant group."""
+    if "search_after" in body:
+        raise ValueError("collapse cannot be combined with search_after when sorting by score")
+    return {**body, "collapse": {"field": GROUP_ID}}
+
+
+def with_search_after(body: Body, search_after: Sequence[str | int | float] | None) -> Body:
+    """``body`` sorted by relevance then ``id`` (a unique tie-breaker), resuming after a hit.
+
+    Use it on the first page too (``search_after=None``) so hits carry the ``sort`` values the
+    next page resumes from; without the ``id`` tie-breaker, hits with equal scores could be
+    skipped or repeated between pages.
+
+    Args:
+        body: a body without ``collapse`` (Elasticsearch forbids collapse with search_after
+            unless sorting on the collapse field alone).
+        search_after: the ``sort`` array of the previous page's last hit; None on page one.
+
+    Returns:
+        The body with ``sort`` (and ``search_after``), without ``from``.
+    """
+    if "collapse" in body:
+        raise ValueError("search_after cannot be combined with collapse when sorting by score")
+    result = {key: value for key, value in body.items() if key != "from"}
+    result["sort"] = [dict(item) for item in RELEVANCE_SORT]
+    if search_after is not None:
+        result["search_after"] = list(search_after)
+    return result

@@ -1,0 +1,126 @@
+"""Multi-select facet aggregations: colour family, category, brand and price.
+
+A faceted BM25 body keeps the hard filters in the query, puts the facet filters in
+``post_filter`` (exact for BM25: Elasticsearch applies it before collecting the top hits) and
+filters each facet's aggregation by all the *other* facet filters, so ticking "red" still shows
+how many blue products there are. Hits are therefore filtered by exactly the clauses the kNN
+legs get in ``knn.filter``.
+
+kNN bodies must keep every filter in ``knn.filter`` (a ``post_filter`` would run after the ``k``
+neighbours were picked and return fewer). To count facets for an image-only search, wrap a
+``size: 0`` kNN body built with the hard filters only in :func:`with_facets`: the counts then
+cover the ``k`` nearest products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from hybrid.query.builders import Body, bm25_body
+from hybrid.query.fields import BRAND, CATEGORY, CATEGORY_PATH, PRICE
+from hybrid.query.filters import Clause, colour_clause, filters_without, split_facets, to_clauses
+from hybrid.query.request import Filters
+from hybrid.vocab import COLOUR_FAMILIES
+
+DEFAULT_FACET_SIZE: Final = 20
+#: Price facet buckets ``(from, to)``; ``from`` inclusive, ``to`` exclusive, None = open.
+PRICE_BUCKETS: Final[tuple[tuple[float | None, float | None], ...]] = (
+    (None, 25),
+    (25, 50),
+    (50, 100),
+    (100, 200),
+    (200, 500),
+    (500, None),
+)
+
+
+def _others_filter(filters: Filters, facet: str) -> Clause:
+    clauses = to_clauses(filters_without(filters, facet))
+    return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
+
+
+def _bound(value: float | None) -> str:
+    return "*" if value is None else f"{value:g}"
+
+
+def _price_ranges(buckets: Sequence[tuple[float | None, float | None]]) -> list[dict[str, Any]]:
+    ranges = []
+    for low, high in buckets:
+        bucket: dict[str, Any] = {"key": f"{_bound(low)}-{_bound(high)}"}
+        if low is not None:
+            bucket["from"] = low
+        if high is not None:
+            bucket["to"] = high
+        ranges.append(bucket)
+    return ranges
+
+
+def facet_aggs(
+    filters: Filters,
+    *,
+    size: int = DEFAULT_FACET_SIZE,
+    price_buckets: Sequence[tuple[float | None, float | None]] = PRICE_BUCKETS,
+) -> dict[str, Any]:
+    """Multi-select facet aggregations, each filtered by every *other* facet filter.
+
+    The colour facet is a ``filters`` aggregation with one bucket per family, each using the
+    colour filter itself, so a count equals the hits the shopper gets by ticking that family
+    (label family, else image family); a ``terms`` on ``colour_family`` would miss products
+    known only by their image. The category facet counts leaf categories (``values``) and every
+    level of the tree (``paths``). Hard filters are not repeated here: they are in the query.
+
+    Returns:
+        ``{"colour_family"|"category"|"brand"|"price": {"filter": ..., "aggs": {...}}}``;
+        buckets are under ``aggregations.<facet>.values`` (and ``.paths`` for categories).
+    """
+    _, facets = split_facets(filters)
+    by_family = {family: colour_clause([family]) for family in COLOUR_FAMILIES}
+    inner: dict[str, dict[str, Any]] = {
+        "colour_family": {"values": {"filters": {"filters": by_family}}},
+        "category": {
+            "values": {"terms": {"field": CATEGORY, "size": size}},
+            "paths": {"terms": {"field": CATEGORY_PATH, "size": size}},
+        },
+        "brand": {"values": {"terms": {"field": BRAND, "size": size}}},
+        "price": {"values": {"range": {"field": PRICE, "ranges": _price_ranges(price_buckets)}}},
+    }
+    return {
+        facet: {"filter": _others_filter(facets, facet), "aggs": aggs}
+        for facet, aggs in inner.items()
+    }
+
+
+def with_facets(body: Body, filters: Filters, *, size: int = DEFAULT_FACET_SIZE) -> Body:
+    """``body`` (built with the *hard* filters only) plus facet ``aggs`` and ``post_filter``."""
+    _, facets = split_facets(filters)
+    result: Body = {**body, "aggs": facet_aggs(filters, size=size)}
+    clauses = to_clauses(facets)
+    if clauses:
+        result["post_filter"] = {"bool": {"filter": clauses}}
+    return result
+
+
+def faceted_bm25_body(
+    text: str,
+    filters: Filters,
+    *,
+    size: int,
+    boosts: Mapping[str, float] | None = None,
+    should: Sequence[Clause] = (),
+    min_score: float | None = None,
+    from_: int = 0,
+    facet_size: int = DEFAULT_FACET_SIZE,
+) -> Body:
+    """A BM25 body returning hits under *all* filters and multi-select facet counts."""
+    hard, _ = split_facets(filters)
+    body = bm25_body(
+        text,
+        to_clauses(hard),
+        size=size,
+        boosts=boosts,
+        should=should,
+        min_score=min_score,
+        from_=from_,
+    )
+    return with_facets(body, filters, size=facet_size)
