@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -92,6 +93,71 @@ def demo() -> None:
         raise fail(exc) from exc
 
 
+@app.command("ingest")
+def ingest(
+    path: Annotated[Path, typer.Argument(help="A JSONL feed, or a directory of them.")],
+    wait: Annotated[bool, typer.Option("--wait", help="Follow the batches to the end.")] = False,
+    inline: Annotated[bool, typer.Option("--inline", help="Run here, without Celery.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Validate product records and enqueue them in batches for the workers."""
+    from hybrid.ingest_cli import ingest_inline, ingest_queued, print_report
+
+    settings = get_settings()
+    quiet = Console(quiet=as_json)
+    try:
+        if inline:
+            report = ingest_inline(settings, path, console=quiet)
+        else:
+            report = ingest_queued(settings, path, wait=wait, console=quiet)
+    except HybridSearchError as exc:
+        raise fail(exc) from exc
+    print_report(report, console=console, as_json=as_json)
+    if report.failed_batches:
+        raise typer.Exit(code=1)
+
+
+@app.command("search")
+def search(
+    text: Annotated[str | None, typer.Argument(help="What the shopper typed.")] = None,
+    *,
+    image: Annotated[Path | None, typer.Option("--image", help="A query image file.")] = None,
+    product: Annotated[
+        str | None, typer.Option("--like", help="More like this product id.")
+    ] = None,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option("--filter", "-f", help="colour=red, category=Footwear, price<=50, size=42"),
+    ] = None,
+    fusion: Annotated[str | None, typer.Option("--fusion", help="rrf, linear or single.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each leg's part.")] = False,
+    size: Annotated[int, typer.Option("--size", "-n")] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Search the products: text, image, image+text, or more like a product."""
+    from hybrid.search_cli import print_results, run_search
+
+    try:
+        response = run_search(
+            get_settings(), text, image=image, filters=filters or [], fusion=fusion,
+            explain=explain or not as_json, size=size, product_id=product,
+        )  # fmt: skip
+    except HybridSearchError as exc:
+        raise fail(exc) from exc
+    print_results(response, console=console, as_json=as_json)
+
+
+@app.command("worker")
+def worker(
+    concurrency: Annotated[int | None, typer.Option("-c", "--concurrency")] = None,
+    loglevel: Annotated[str, typer.Option("-l", "--loglevel")] = "info",
+) -> None:
+    """Start a Celery worker on the ingest queue (prefetch 1, late acks)."""
+    from hybrid.ingest_cli import exec_worker
+
+    exec_worker(get_settings(), concurrency=concurrency, loglevel=loglevel)
+
+
 def _print_status(settings: Settings) -> None:
     from hybrid import stack
 
@@ -110,6 +176,7 @@ def _mount_optional() -> None:
         ("hybrid.catalog.cli", "catalog_app", "catalog"),
         ("hybrid.model.cli", "model_app", "model"),
         ("hybrid.index_cli", "index_app", "index"),
+        ("hybrid.evaluation.cli", "eval_app", "eval"),
     ]
     for module_name, attr, name in mounts:
         try:

@@ -7,6 +7,7 @@ Every error the project raises on purpose derives from :class:`HybridSearchError
     ├── StackError                the local Elasticsearch/Redis stack could not start or stop
     ├── InvalidRequestError       a request the caller can fix
     │   ├── InvalidFilterError    a malformed or unknown filter
+    │   ├── ProductNotFoundError  a product id that is not in the index
     │   └── ImageRejectedError    an image that is unsafe, too large, or not an image
     ├── EmbeddingError            the model failed to load or to encode
     ├── IndexingError             bulk writes failed; carries the failed items
@@ -40,6 +41,10 @@ class InvalidRequestError(HybridSearchError):
 
 class InvalidFilterError(InvalidRequestError):
     """A filter that is malformed, names an unknown field, or has an impossible range."""
+
+
+class ProductNotFoundError(InvalidRequestError):
+    """A product id (e.g. of a "more like this" search) that the index does not hold."""
 
 
 class ImageRejectedError(InvalidRequestError):

@@ -93,12 +93,19 @@ class Settings(BaseSettings):
     max_image_bytes: PositiveInt = 20 * 1024 * 1024
     image_fetch_timeout: PositiveFloat = 10.0
     image_max_redirects: int = Field(default=3, ge=0, le=10)
+    image_allow_private_networks: bool = Field(
+        default=False, description="Let image URLs reach private/loopback hosts (tests, intranets)."
+    )
 
     # --- search --------------------------------------------------------------------------------
     max_size: PositiveInt = 100
     max_num_candidates: PositiveInt = 1000
     max_result_window: PositiveInt = 1000
     search_timeout: PositiveFloat = 10.0
+    vocabulary_ttl: PositiveFloat = Field(default=300.0, description="Facet vocabulary cache (s).")
+    exact_rescore_top_n: int = Field(
+        default=50, ge=0, le=1000, description="kNN hits rescored exactly on quantized indices."
+    )
 
     @property
     def effective_es_url(self) -> str:

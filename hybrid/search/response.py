@@ -1,0 +1,103 @@
+"""Shaping fused hits into an Elasticsearch ``_search``-like response, with explanations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hybrid.query.fusion import FusedHit, LegHit
+from hybrid.query.request import Filters, SearchRequest
+from hybrid.query.understanding import UnderstandingReport
+
+
+def page_of(hits: Sequence[FusedHit], request: SearchRequest) -> list[FusedHit]:
+    """The requested page: by ``page``/``size``, or after the ``search_after`` ``[score, id]``."""
+    if request.search_after:
+        last_id = str(request.search_after[-1])
+        ids = [hit.id for hit in hits]
+        start = ids.index(last_id) + 1 if last_id in ids else len(hits)
+        return list(hits[start : start + request.size])
+    return list(hits[request.offset : request.offset + request.size])
+
+
+def explanation(
+    hit: FusedHit, request: SearchRequest, *, filters: Filters, relaxed: Sequence[str]
+) -> dict[str, Any]:
+    """Why this hit scored what it did: each leg's rank and raw score, normalised, weighted."""
+    return {
+        "method": request.fusion.method,
+        "score": hit.score,
+        "legs": {
+            leg: {
+                "rank": c.rank,
+                "raw_score": c.raw_score,
+                "normalised": c.normalised,
+                "weighted": c.weighted,
+            }
+            for leg, c in hit.contributions.items()
+        },
+        "bonus": hit.bonus,
+        "filters": {
+            "applied": filters.model_dump(mode="json", exclude_defaults=True),
+            "relaxed": list(relaxed),
+        },
+    }
+
+
+def _facets(aggregations: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if aggregations is None:
+        return None
+    facets: dict[str, Any] = {}
+    for name, agg in aggregations.items():
+        values = agg.get("values", {}).get("buckets", [])
+        if isinstance(values, dict):  # the colour facet is a keyed ``filters`` aggregation
+            values = [{"key": key, "doc_count": b["doc_count"]} for key, b in values.items()]
+        facets[name] = {"buckets": [b for b in values if b.get("doc_count", 0) > 0]}
+        if "paths" in agg:
+            facets[name]["paths"] = agg["paths"]["buckets"]
+    return facets
+
+
+def build_response(
+    request: SearchRequest,
+    fused: Sequence[FusedHit],
+    aggregations: Mapping[str, Any] | None,
+    *,
+    alias: str,
+    took: int,
+    report: UnderstandingReport,
+    legs: Mapping[str, Sequence[LegHit]],
+    filters: Filters,
+) -> dict[str, Any]:
+    """The response: ``hits.hits[]`` with ``_id``, ``_score``, ``_source`` (and
+    ``_explanation`` when asked), facets, what was understood and relaxed, and the legs' sizes."""
+    page = page_of(fused, request)
+    hits = []
+    for hit in page:
+        item: dict[str, Any] = {"_index": alias, "_id": hit.id, "_score": hit.score,
+                                "_source": dict(hit.source or {})}  # fmt: skip
+        if request.explain:
+            item["_explanation"] = explanation(
+                hit, request, filters=filters, relaxed=report.relaxed
+            )
+        hits.append(item)
+    response: dict[str, Any] = {
+        "took": took,
+        "timed_out": False,
+        "hits": {
+            "total": {"value": len(fused), "relation": "gte"},
+            "max_score": fused[0].score if fused else None,
+            "hits": hits,
+        },
+        "understanding": report.model_dump(mode="json"),
+        "fusion": {
+            "method": request.fusion.method,
+            "legs": {leg: len(leg_list) for leg, leg_list in legs.items()},
+        },
+    }
+    if page:
+        response["next_search_after"] = [page[-1].score, page[-1].id]
+    facets = _facets(aggregations)
+    if facets is not None:
+        response["aggregations"] = facets
+    return response

@@ -1,0 +1,101 @@
+"""Query vectors: what each kNN leg searches with, for text, image, image+text and product ids."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hybrid.embedding import Embedder
+from hybrid.images import ImageLimits, ImageRef, load_image
+
+#: In "like this, but in blue", how much the text moves the image vector (0 = ignore the text).
+IMAGE_TEXT_MIX = 0.5
+
+
+@dataclass(frozen=True)
+class QueryVectors:
+    """The vectors for the ``image_knn`` and ``text_knn`` legs (None: the leg does not run)."""
+
+    image_knn: np.ndarray | None
+    text_knn: np.ndarray | None
+
+
+def normalise(vector: np.ndarray) -> np.ndarray:
+    """``vector`` scaled to unit length (a zero vector is returned as it is)."""
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)
+
+
+def mix(image: np.ndarray, text: np.ndarray, *, text_weight: float = IMAGE_TEXT_MIX) -> np.ndarray:
+    """An image vector nudged by a text vector, re-normalised (image+text queries)."""
+    return normalise((1.0 - text_weight) * image + text_weight * text)
+
+
+class QueryEncoder:
+    """Encodes query text and images with the index's model; caches text vectors (LRU).
+
+    Query texts repeat a lot in a shop ("white sneakers"), and encoding one costs a model call,
+    so a small cache takes that cost off the hot path.
+    """
+
+    def __init__(
+        self, embedder: Embedder, *, image_root: Path | None, limits: ImageLimits,
+        cache_size: int = 2048,
+    ) -> None:  # fmt: skip
+        self.embedder = embedder
+        self.image_root = image_root
+        self.limits = limits
+        self.cache_size = cache_size
+        self._texts: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def text(self, text: str) -> np.ndarray:
+        """The (cached) CLIP text vector of ``text``."""
+        key = " ".join(text.split()).casefold()
+        cached = self._texts.get(key)
+        if cached is not None:
+            self._texts.move_to_end(key)
+            return cached
+        vector: np.ndarray = self.embedder.encode_texts([text])[0]
+        self._texts[key] = vector
+        if len(self._texts) > self.cache_size:
+            self._texts.popitem(last=False)
+        return vector
+
+    def image(self, ref: ImageRef) -> np.ndarray:
+        """The CLIP image vector of a query image (loaded with the same safety rules)."""
+        image = load_image(ref, root=self.image_root, limits=self.limits, product_id="query")
+        vector: np.ndarray = self.embedder.encode_images([image])[0]
+        return vector
+
+    def vectors(
+        self,
+        *,
+        text: str | None,
+        image: np.ndarray | None,
+        product: dict[str, list[float]] | None,
+    ) -> QueryVectors:
+        """Vectors for both kNN legs.
+
+        - text only: the CLIP text vector searches images (text->image) and product texts.
+        - image (or a product's stored image vector): image->image, and image->text.
+        - image + text: the image vector nudged by the text ("like this, but in blue").
+        """
+        text_vector = self.text(text) if text else None
+        stored_image = _as_array(product, "image_vector")
+        stored_text = _as_array(product, "text_vector")
+        base = image if image is not None else stored_image
+        if base is None:
+            return QueryVectors(image_knn=text_vector, text_knn=text_vector)
+        if text_vector is not None:
+            base = mix(base, text_vector)
+        text_leg = stored_text if (stored_text is not None and text_vector is None) else base
+        return QueryVectors(image_knn=base, text_knn=text_leg)
+
+
+def _as_array(product: dict[str, list[float]] | None, field: str) -> np.ndarray | None:
+    if not product or field not in product:
+        return None
+    return np.asarray(product[field], dtype=np.float32)

@@ -1,0 +1,86 @@
+"""``hybrid search``: the query side from the terminal, as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from hybrid.query.request import parse_request
+from hybrid.settings import Settings
+
+_FILTER_LISTS = {"colour_family", "category", "brand"}
+
+
+def parse_filter_options(options: list[str]) -> dict[str, Any]:
+    """``["colour_family=red", "price<=50", "in_stock=true", "size=42"]`` -> a filters dict.
+
+    Unknown names become attribute filters; the request model validates everything.
+    """
+    filters: dict[str, Any] = {}
+    for option in options:
+        for op, bound in (("<=", "lte"), (">=", "gte")):
+            if op in option:
+                name, value = option.split(op, 1)
+                filters.setdefault(name.strip(), {})[bound] = float(value)
+                break
+        else:
+            name, sep, value = option.partition("=")
+            name, value = name.strip(), value.strip()
+            if not sep:
+                filters[name] = value
+            elif name == "colour":
+                filters.setdefault("colour_family", []).append(value)
+            elif name in _FILTER_LISTS:
+                filters.setdefault(name, []).append(value)
+            elif name == "in_stock":
+                filters[name] = value.lower() in {"1", "true", "yes"}
+            else:
+                filters.setdefault("attributes", {}).setdefault(name, []).append(value)
+    return filters
+
+
+def run_search(
+    settings: Settings, text: str | None, *, image: Path | None, filters: list[str],
+    fusion: str | None, explain: bool, size: int, product_id: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Build the request from CLI options and run it."""
+    from hybrid.search import SearchService
+
+    data: dict[str, Any] = {"text": text, "size": size, "explain": explain,
+                            "filters": parse_filter_options(filters)}  # fmt: skip
+    if image is not None:
+        data["image"] = {"path": str(image.resolve())}
+    if product_id is not None:
+        data["product_id"] = product_id
+    if fusion is not None:
+        data["fusion"] = {"method": fusion}
+    request = parse_request(data, settings=settings)
+    root = settings.image_root or (image.resolve().parent if image else None)
+    return SearchService(settings.model_copy(update={"image_root": root})).search(request)
+
+
+def print_results(response: dict[str, Any], *, console: Console, as_json: bool) -> None:
+    """A table of the hits with their leg ranks and scores (or the raw JSON)."""
+    if as_json:
+        print(json.dumps(response, indent=2, default=str))
+        return
+    understood = response.get("understanding", {})
+    if understood.get("matched_spans"):
+        spans = ", ".join(f"{s[0]!r}->{s[1]}={s[2]}" for s in understood["matched_spans"])
+        console.print(f"understood: {spans}; relaxed: {understood.get('relaxed') or 'nothing'}")
+    table = Table("#", "id", "score", "title", "colour", "category", "price", "legs")
+    for rank, hit in enumerate(response["hits"]["hits"], start=1):
+        source = hit["_source"]
+        legs = hit.get("_explanation", {}).get("legs", {})
+        leg_text = " ".join(f"{name}#{leg['rank']}" for name, leg in legs.items())
+        colour = source.get("colour") or f"({source.get('image_colour_family', '?')})"
+        table.add_row(
+            str(rank), hit["_id"], f"{hit['_score']:.4f}", source.get("title", "")[:48],
+            colour, source.get("category", ""), f"{source.get('price', '')}", leg_text,
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{response['hits']['total']['value']} candidates in {response['took']} ms")

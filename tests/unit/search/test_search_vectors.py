@@ -1,0 +1,78 @@
+"""Query vectors: which vector each kNN leg gets, and the text cache."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from PIL.Image import Image
+
+from hybrid.images import ImageLimits
+from hybrid.search.vectors import QueryEncoder, mix, normalise
+
+
+class CountingEmbedder:
+    """A deterministic stand-in model: the text vector is a hash-seeded unit vector."""
+
+    model_id = "counting"
+    dims = 8
+    normalised = True
+
+    def __init__(self) -> None:
+        self.text_calls = 0
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        self.text_calls += len(texts)
+        rows = [np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts]
+        return np.stack([normalise(r) for r in rows]).astype(np.float32)
+
+    def encode_images(self, images: Sequence[Image]) -> np.ndarray:
+        return np.ones((len(images), 8), dtype=np.float32) / np.sqrt(8)
+
+
+@pytest.fixture
+def encoder() -> QueryEncoder:
+    return QueryEncoder(CountingEmbedder(), image_root=None, limits=ImageLimits(), cache_size=2)
+
+
+def test_text_only_searches_both_legs_with_the_text_vector(encoder: QueryEncoder) -> None:
+    vectors = encoder.vectors(text="red sneakers", image=None, product=None)
+    assert vectors.image_knn is not None and vectors.text_knn is not None
+    np.testing.assert_array_equal(vectors.image_knn, vectors.text_knn)
+
+
+def test_image_plus_text_moves_the_image_vector_towards_the_text(encoder: QueryEncoder) -> None:
+    image = normalise(np.arange(8, dtype=np.float32))
+    text = encoder.text("in blue")
+    vectors = encoder.vectors(text="in blue", image=image, product=None)
+    assert vectors.image_knn is not None
+    assert float(vectors.image_knn @ text) > float(image @ text)
+    assert float(vectors.image_knn @ image) > float(text @ image)
+    assert np.linalg.norm(vectors.image_knn) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_more_like_a_product_uses_its_stored_vectors(encoder: QueryEncoder) -> None:
+    stored = {"image_vector": [1.0] + [0.0] * 7, "text_vector": [0.0, 1.0] + [0.0] * 6}
+    vectors = encoder.vectors(text=None, image=None, product=stored)
+    assert vectors.image_knn is not None and vectors.text_knn is not None
+    assert vectors.image_knn[0] == 1.0
+    assert vectors.text_knn[1] == 1.0
+
+
+def test_text_vectors_are_cached_case_and_space_insensitively(encoder: QueryEncoder) -> None:
+    embedder = encoder.embedder
+    assert isinstance(embedder, CountingEmbedder)
+    first = encoder.text("Red  Sneakers")
+    again = encoder.text("red sneakers")
+    np.testing.assert_array_equal(first, again)
+    assert embedder.text_calls == 1
+    encoder.text("a")
+    encoder.text("b")  # cache_size 2: "red sneakers" is evicted
+    encoder.text("red sneakers")
+    assert embedder.text_calls == 4
+
+
+def test_mix_with_zero_weight_is_the_image() -> None:
+    image = normalise(np.arange(1, 9, dtype=np.float32))
+    np.testing.assert_allclose(mix(image, np.ones(8, dtype=np.float32), text_weight=0.0), image)
