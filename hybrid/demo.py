@@ -1,21 +1,189 @@
-"""``make demo``: the product end to end on the embedded default stack."""
+"""``make demo``: the product end to end on the embedded default stack.
+
+Starts the local Elasticsearch and Redis, generates the demo catalogue, starts a real Celery
+worker, ingests the catalogue through it, runs showcase queries (text->image, a colour synonym,
+image->image, image+text, filtered) and writes an HTML page of the results with thumbnails.
+"""
 
 from __future__ import annotations
+
+import base64
+import html
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
 from hybrid import stack
-from hybrid.settings import Settings
+from hybrid.errors import StackError
+from hybrid.settings import DEMO_MODEL, Settings
+
+DEMO_PRODUCTS = 2000
+DEMO_SEED = 7
+DEMO_ALIAS = "demo-products"
 
 
-def run_demo(settings: Settings, *, console: Console) -> None:
-    """Start the local stack and show that it is healthy.
+@dataclass(frozen=True)
+class Showcase:
+    """One showcase query."""
 
-    The ingestion and query steps join this function as their issues land.
-    """
-    console.rule("hybrid demo: local stack")
+    title: str
+    request: dict[str, Any]
+
+
+def showcases(catalog: Path) -> list[Showcase]:
+    """The queries the demo runs, over the generated catalogue."""
+    first_image = {"path": str(catalog / "images" / "sku-000001.png")}
+    return [
+        Showcase("text -> image: red running shoes", {"text": "red running shoes"}),
+        Showcase("colour synonym: maroon sneakers", {"text": "maroon sneakers"}),
+        Showcase("image -> image: sku-000001", {"image": first_image}),
+        Showcase(
+            "image + text: like this, but in blue",
+            {"image": first_image, "text": "like this, but in blue"},
+        ),
+        Showcase(
+            "filtered: handbag, black, under 150",
+            {"text": "handbag", "filters": {"colour_family": ["black"], "price": {"lte": 150}}},
+        ),
+    ]
+
+
+def demo_settings(settings: Settings, catalog: Path) -> Settings:
+    """The demo's settings: the bundled model, its own alias, images under the catalogue."""
+    return settings.model_copy(
+        update={"model": DEMO_MODEL, "index_alias": DEMO_ALIAS, "image_root": catalog}
+    )
+
+
+def run_demo(settings: Settings, *, console: Console) -> Path:
+    """Run the whole demo; return the path of the HTML page."""
+    console.rule("1. local stack")
     for name, seconds in stack.up(settings).items():
         console.print(f"{name}: ready in {seconds:.1f}s")
-    for name, service in stack.status(settings).items():
-        state = "up" if service.up else f"DOWN ({service.error})"
-        console.print(f"{name} at {service.url}: {state} {service.detail}")
+    catalog = settings.home / "demo-catalog"
+    settings = demo_settings(settings, catalog)
+    console.rule(f"2. demo catalogue ({DEMO_PRODUCTS} products)")
+    _ensure_catalog(catalog, console=console)
+    console.rule("3. ingest through a Celery worker")
+    worker = _start_worker(settings, console=console)
+    try:
+        _ingest(settings, catalog, console=console)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    console.rule("4. showcase queries")
+    results = _run_showcases(settings, catalog, console=console)
+    page = settings.home / "demo-results.html"
+    page.write_text(render_html(results, catalog))
+    console.rule("done")
+    console.print(f"HTML page of the results: {page}")
+    console.print("stop the stack with: .venv/bin/hybrid stack down")
+    return page
+
+
+def _ensure_catalog(catalog: Path, *, console: Console) -> None:
+    from hybrid.catalog import write_catalog
+
+    if (catalog / "products.jsonl").is_file():
+        console.print(f"reusing {catalog}")
+        return
+    started = time.monotonic()
+    summary = write_catalog(catalog, DEMO_PRODUCTS, DEMO_SEED)
+    console.print(f"{summary.line()} in {time.monotonic() - started:.1f}s")
+
+
+def _start_worker(settings: Settings, *, console: Console) -> subprocess.Popen[bytes]:
+    from hybrid.queue import make_celery
+
+    env = {"HYBRID_MODEL": DEMO_MODEL, "HYBRID_IMAGE_ROOT": str(settings.image_root),
+           "HYBRID_ES_URL": settings.effective_es_url,
+           "HYBRID_REDIS_URL": settings.effective_redis_url,
+           "HYBRID_INGEST_QUEUE": settings.ingest_queue}  # fmt: skip
+    log = settings.home / "demo-worker.log"
+    name = f"demo-{int(time.time())}@localhost"
+    cmd = [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q",
+           settings.ingest_queue, "-c", "1", "-n", name, "-l", "info"]  # fmt: skip
+    with open(log, "ab") as out:
+        worker = subprocess.Popen(
+            cmd, env=_child_env(env), stdout=out, stderr=subprocess.STDOUT
+        )  # fmt: skip
+    app = make_celery(settings)
+    deadline = time.monotonic() + 120
+    while not app.control.ping(destination=[name], timeout=1.0):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            raise StackError(f"the demo worker did not start; see {log}")
+    console.print(f"worker {name} is up (log: {log})")
+    return worker
+
+
+def _child_env(extra: dict[str, str]) -> dict[str, str]:
+    return {**os.environ, **extra, "HF_HUB_OFFLINE": "1"}
+
+
+def _ingest(settings: Settings, catalog: Path, *, console: Console) -> None:
+    from hybrid.ingest_cli import ingest_queued, print_report
+
+    started = time.monotonic()
+    report = ingest_queued(settings, catalog / "products.jsonl", wait=True, console=console)
+    print_report(report, console=console, as_json=False)
+    seconds = time.monotonic() - started
+    console.print(f"ingested in {seconds:.1f}s ({report.indexed / max(seconds, 1e-9):.1f}/s)")
+
+
+def _run_showcases(
+    settings: Settings, catalog: Path, *, console: Console
+) -> list[tuple[Showcase, dict[str, Any]]]:
+    from hybrid.query.request import parse_request
+    from hybrid.search import SearchService
+    from hybrid.search_cli import print_results
+
+    service = SearchService(settings)
+    results = []
+    for showcase in showcases(catalog):
+        console.print(f"[bold]{showcase.title}[/]")
+        request = parse_request({**showcase.request, "explain": True, "size": 8},
+                                settings=settings)  # fmt: skip
+        response = service.search(request)
+        print_results(response, console=console, as_json=False)
+        results.append((showcase, response))
+    return results
+
+
+def _thumbnail(path: Path) -> str:
+    try:
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+    except OSError:
+        return ""
+    return f'<img src="data:image/png;base64,{data}" width="96" height="96">'
+
+
+def render_html(results: list[tuple[Showcase, dict[str, Any]]], catalog: Path) -> str:
+    """A self-contained HTML page: one row of thumbnails per query, with leg scores."""
+    sections = []
+    for showcase, response in results:
+        cells = []
+        for hit in response["hits"]["hits"]:
+            source = hit["_source"]
+            image = _thumbnail(catalog / source["images"][0]) if source.get("images") else ""
+            legs = hit.get("_explanation", {}).get("legs", {})
+            leg_text = "<br>".join(f"{n} #{v['rank']} ({v['raw_score']:.3f})"
+                                   for n, v in legs.items())  # fmt: skip
+            cells.append(
+                f"<td>{image}<br><b>{html.escape(hit['_id'])}</b><br>"
+                f"{html.escape(source.get('title', ''))}<br>"
+                f"<small>{html.escape(str(source.get('colour')))} · "
+                f"{html.escape(source.get('category', ''))}<br>{leg_text}</small></td>"
+            )
+        sections.append(f"<h2>{html.escape(showcase.title)}</h2><table><tr>{''.join(cells)}"
+                        "</tr></table>")  # fmt: skip
+    style = "body{font-family:sans-serif} td{vertical-align:top;width:140px;font-size:12px}"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>hybrid demo</title>"
+            f"<style>{style}</style></head><body><h1>Hybrid search demo</h1>"
+            f"{''.join(sections)}</body></html>")  # fmt: skip
