@@ -7,7 +7,8 @@ The client is created lazily, once per process and URL.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -67,7 +68,24 @@ def cluster_status(client: Elasticsearch) -> dict[str, Any]:
 
 # --- indices and aliases -------------------------------------------------------------------------
 
-_LONG_REQUEST = 3600.0  # seconds for a reindex: it copies the whole index in one request
+
+@contextmanager
+def unavailable_is_transient(what: str) -> Iterator[None]:
+    """Turn "Elasticsearch cannot serve this now" into :class:`SearchUnavailableError`.
+
+    Connection failures, timeouts, 429 and 5xx answers are worth retrying later; any other
+    API error (a 400 for a bad request) is permanent and propagates unchanged.
+    """
+    try:
+        yield
+    except (TransportError, ConnectionError) as exc:
+        raise SearchUnavailableError(f"{what}: Elasticsearch is unavailable: {exc}") from exc
+    except ApiError as exc:
+        if exc.status_code == 429 or exc.status_code >= 500:
+            raise SearchUnavailableError(
+                f"{what}: Elasticsearch answered {exc.status_code}: {exc}"
+            ) from exc
+        raise
 
 
 def alias_target(client: Elasticsearch, alias: str) -> str | None:
@@ -148,17 +166,34 @@ def swap_alias(client: Elasticsearch, alias: str, new_index: str) -> str | None:
 
 
 def reindex(client: Elasticsearch, source: str, dest: str) -> int:
-    """Copy every document (vectors included) from ``source`` to ``dest``; return the count."""
-    response = client.options(request_timeout=_LONG_REQUEST).reindex(
-        source={"index": source},
-        dest={"index": dest, "version_type": "external"},
-        wait_for_completion=True,
-        refresh=True,
-    )
-    failures = response.get("failures") or []
-    if failures:
-        raise IndexingError(f"reindex {source} -> {dest} failed for {len(failures)} docs", failures)
-    return int(response["created"]) + int(response["updated"])
+    """Copy every document, vectors and external versions included, from ``source`` to ``dest``.
+
+    Copies what ``source`` held at its last refresh.
+
+    A scroll plus bulk writes from the client rather than ``_reindex``: the reindex module is
+    not part of the minimal distribution the local stack runs.
+
+    Returns:
+        How many documents were copied.
+
+    Raises:
+        IndexingError: some documents could not be written to ``dest``.
+    """
+    hits = helpers.scan(
+        client, index=source, query={"query": {"match_all": {}}}, version=True, size=500,
+        source_exclude_vectors=False,  # ES 9 leaves vectors out of _source unless asked
+    )  # fmt: skip
+    copies = ((hit["_id"], int(hit["_version"]), hit["_source"]) for hit in hits)
+    outcome = bulk_write(client, dest, copies)
+    lost = outcome.failed + [{"id": doc_id, "status": "429/5xx"} for doc_id in outcome.retryable]
+    if lost or outcome.stale:
+        raise IndexingError(
+            f"copying {source!r} to {dest!r}: {len(lost)} documents failed and "
+            f"{len(outcome.stale)} were already there; expected an empty destination",
+            lost,
+        )
+    refresh(client, dest)
+    return len(outcome.indexed)
 
 
 def refresh(client: Elasticsearch, *indices: str) -> None:
@@ -187,7 +222,7 @@ class BulkOutcome:
 
 
 def bulk_write(
-    client: Elasticsearch, index: str, docs: Sequence[tuple[str, int, dict[str, Any]]]
+    client: Elasticsearch, index: str, docs: Iterable[tuple[str, int, dict[str, Any]]]
 ) -> BulkOutcome:
     """Index ``(id, external version, document)`` triples into ``index`` (or an alias).
 
@@ -207,15 +242,13 @@ def bulk_write(
         for doc_id, version, source in docs
     )  # fmt: skip
     outcome = BulkOutcome()
-    try:
+    with unavailable_is_transient(f"bulk write to {index!r}"):
         results = helpers.streaming_bulk(
             client, actions, raise_on_error=False, raise_on_exception=False, chunk_size=500,
             max_retries=0,
         )  # fmt: skip
         for ok, item in results:
             _classify(ok, item["index"], outcome)
-    except (TransportError, ConnectionError) as exc:
-        raise SearchUnavailableError(f"bulk write to {index!r} failed: {exc}") from exc
     return outcome
 
 
@@ -244,10 +277,8 @@ def write_rejects(client: Elasticsearch, alias: str, rejects: Sequence[dict[str,
     operations: list[dict[str, Any]] = []
     for reject in rejects:
         operations += [{"index": {"_index": index, "_id": _reject_id(reject)}}, reject]
-    try:
+    with unavailable_is_transient(f"writing rejects to {index!r}"):
         response = client.bulk(operations=operations)
-    except (TransportError, ApiError) as exc:
-        raise SearchUnavailableError(f"writing rejects to {index!r} failed: {exc}") from exc
     if response["errors"]:
         failed = [i["index"] for i in response["items"] if "error" in i["index"]]
         raise IndexingError(f"{len(failed)} rejects could not be written to {index!r}", failed)
@@ -314,10 +345,13 @@ def stored_vectors(
     """
     if not ids:
         return {}
-    try:
-        response = client.mget(
-            index=alias, ids=list(ids), source_includes=list(VECTOR_FIELDS),
-            source_exclude_vectors=False,
+    try:  # the Python client's mget() has no source_exclude_vectors parameter (9.5.1)
+        response = client.perform_request(
+            "POST", f"/{alias}/_mget",
+            params={"_source_exclude_vectors": "false",
+                    "_source_includes": ",".join(VECTOR_FIELDS)},
+            headers={"accept": "application/json", "content-type": "application/json"},
+            body={"ids": list(ids)},
         )  # fmt: skip
     except (TransportError, ApiError) as exc:
         raise SearchUnavailableError(f"reading vectors from {alias!r} failed: {exc}") from exc

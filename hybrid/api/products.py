@@ -1,0 +1,233 @@
+"""``POST /products`` (enqueue a batch), ``GET /products/{id}``, ``DELETE /products/{id}``.
+
+Writes go through the Celery workers, like ``hybrid ingest``: the API validates the records,
+answers at once with the task ids, and never touches the model. Records that fail validation
+are reported in the answer (index, id, errors) and not enqueued.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from hybrid.api.errors import ERROR_RESPONSES
+from hybrid.api.limits import MAX_BATCH, json_type, loads_strict, read_json_body
+from hybrid.api.models import DeleteAccepted, IngestAccepted, IngestRejected, RejectedRecord
+from hybrid.api.openapi import json_body, schema_ref
+from hybrid.api.state import ApiState, get_state
+from hybrid.errors import InvalidRequestError, ProductNotFoundError, SearchUnavailableError
+from hybrid.records import ProductRecord
+from hybrid.settings import Settings
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+router = APIRouter(tags=["products"])
+State = Annotated[ApiState, Depends(get_state)]
+ProductIdPath = Annotated[
+    str, Path(min_length=1, max_length=256, pattern=r"^\S+$", description="The product id.")
+]
+#: Elasticsearch's largest external version.
+MAX_VERSION: Final = 2**63 - 1
+
+_BATCH_BODY = json_body(
+    {"type": "array", "items": schema_ref(ProductRecord), "minItems": 1, "maxItems": MAX_BATCH},
+    description=f"1 to {MAX_BATCH} product records (the lines of a JSONL feed, as an array).",
+)
+
+
+@router.post(
+    "/products",
+    status_code=202,
+    response_model=IngestAccepted,
+    responses={
+        **ERROR_RESPONSES,
+        422: {"model": IngestRejected, "description": "No valid record."},
+    },
+    openapi_extra=_BATCH_BODY,
+    summary="Validate a batch of products and enqueue it for indexing",
+)
+async def add_products(request: Request, state: State) -> Any:
+    """Validate every record; enqueue the valid ones in batches of ``ingest_batch_size``."""
+    valid, rejected = validate_batch(parse_batch(await read_json_body(request)))
+    if not valid:
+        body = IngestRejected(
+            error="invalid_request",
+            detail=f"none of the {len(rejected)} records is valid; first: {rejected[0].errors[0]}",
+            rejected=rejected,
+        )
+        return JSONResponse(body.model_dump(), status_code=422)
+
+    def enqueue() -> list[str]:
+        return enqueue_batches(state.celery(), state.settings, valid)
+
+    task_ids = await state.run_blocking(enqueue, what="enqueueing the batch")
+    return IngestAccepted(task_ids=task_ids, accepted=len(valid), rejected=rejected)
+
+
+@router.get(
+    "/products/{product_id:path}",
+    responses={404: {"description": "No such product."}, **ERROR_RESPONSES},
+    summary="The stored document of one product (vectors left out)",
+)
+async def get_product(product_id: ProductIdPath, state: State) -> dict[str, Any]:
+    """Read one product document from the index."""
+
+    def fetch() -> dict[str, Any] | None:
+        return fetch_product(state.settings, product_id)
+
+    document = await state.run_blocking(fetch, what=f"reading product {product_id!r}")
+    if document is None:
+        raise ProductNotFoundError(
+            f"product {product_id!r} is not in index {state.settings.index_alias!r}"
+        )
+    return document
+
+
+@router.delete(
+    "/products/{product_id:path}",
+    status_code=202,
+    response_model=DeleteAccepted,
+    responses=ERROR_RESPONSES,
+    summary="Enqueue the deletion of one product",
+)
+async def delete_product(
+    product_id: ProductIdPath,
+    state: State,
+    version: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_VERSION, description="Delete unless the index holds a newer version; "
+              "default: now in epoch milliseconds."),
+    ] = None,
+) -> DeleteAccepted:  # fmt: skip
+    """Enqueue a delete task; a newer version already in the index survives it."""
+    effective = int(time.time() * 1000) if version is None else version
+
+    def enqueue() -> str:
+        from hybrid.queue import enqueue_delete
+
+        with _queue_errors():
+            return enqueue_delete(state.celery(), state.settings, product_id, effective)
+
+    task_id = await state.run_blocking(enqueue, what="enqueueing the delete")
+    return DeleteAccepted(task_id=task_id, id=product_id, version=effective)
+
+
+# --- plain steps ---------------------------------------------------------------------------
+
+
+def parse_batch(raw: bytes) -> list[Any]:
+    """The decoded batch: a JSON array of 1 to :data:`MAX_BATCH` items.
+
+    Raises:
+        InvalidRequestError: not strict JSON, not an array, empty or too long.
+    """
+    if not raw.strip():
+        raise InvalidRequestError("product batch is empty; expected a JSON array of records")
+    items = loads_strict(raw, what="product batch")
+    if not isinstance(items, list):
+        raise InvalidRequestError(
+            f"product batch must be a JSON array of records; found {json_type(items)}"
+        )
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise InvalidRequestError(
+            f"product batch has {len(items)} records; expected 1 to {MAX_BATCH}"
+        )
+    return items
+
+
+def validate_batch(items: Sequence[Any]) -> tuple[list[ProductRecord], list[RejectedRecord]]:
+    """Split ``items`` into valid records and readable rejections (by position)."""
+    valid: list[ProductRecord] = []
+    rejected: list[RejectedRecord] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors = [f"expected a JSON object; found {json_type(item)}"]
+            rejected.append(RejectedRecord(index=index, id=None, errors=errors))
+            continue
+        try:
+            valid.append(ProductRecord.model_validate(item))
+        except ValidationError as exc:
+            raw_id = item.get("id")
+            rejected.append(
+                RejectedRecord(
+                    index=index,
+                    id=raw_id if isinstance(raw_id, str) else None,
+                    errors=_problems(exc),
+                )
+            )
+    return valid, rejected
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "record"
+        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+        problems.append(f"{where}: {message.removeprefix('Value error, ')}")
+    return problems
+
+
+def enqueue_batches(app: Celery, settings: Settings, records: Sequence[ProductRecord]) -> list[str]:
+    """Send ``records`` in batches of ``settings.ingest_batch_size``; return the task ids.
+
+    Raises:
+        SearchUnavailableError: Redis cannot be reached (the message names batches already sent).
+    """
+    from hybrid.queue import batched, enqueue_ingest
+
+    task_ids: list[str] = []
+    payload = [record.model_dump(mode="json") for record in records]
+    for batch in batched(payload, settings.ingest_batch_size):
+        sent = f" ({len(task_ids)} batches were enqueued first: {task_ids})" if task_ids else ""
+        with _queue_errors(sent):
+            task_ids.append(enqueue_ingest(app, settings, batch))
+    return task_ids
+
+
+@contextmanager
+def _queue_errors(context: str = "") -> Iterator[None]:
+    """Turn a broker failure into :class:`SearchUnavailableError`."""
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import RedisError
+
+    try:
+        yield
+    # Celery's Redis result backend raises a bare RuntimeError ("Retry limit exceeded while
+    # trying to reconnect to the Celery result store backend") when it cannot subscribe.
+    except (OperationalError, RedisError, OSError, RuntimeError) as exc:
+        found = "it did not answer" if isinstance(exc, RuntimeError) else " ".join(str(exc).split())
+        raise SearchUnavailableError(
+            f"the ingestion queue (Redis) is unavailable: {found}{context}"
+        ) from exc
+
+
+def fetch_product(settings: Settings, product_id: str) -> dict[str, Any] | None:
+    """The stored document of ``product_id``, or None.
+
+    Raises:
+        SearchUnavailableError: Elasticsearch cannot be reached or failed.
+        InvalidRequestError: Elasticsearch refused the id (400).
+    """
+    from elasticsearch import ApiError, TransportError
+
+    from hybrid import es as es_ops
+
+    try:
+        return es_ops.get_product(es_ops.make_client(settings), settings.index_alias, product_id)
+    except ApiError as exc:
+        if exc.meta.status == 400:
+            raise InvalidRequestError(
+                f"Elasticsearch refused product id {product_id!r}: {exc.message}"
+            ) from exc
+        raise SearchUnavailableError(f"reading product {product_id!r} failed: {exc}") from exc
+    except TransportError as exc:
+        raise SearchUnavailableError(
+            f"Elasticsearch is unavailable reading product {product_id!r}: {exc}"
+        ) from exc

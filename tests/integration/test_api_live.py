@@ -1,0 +1,148 @@
+"""The HTTP API against the real Elasticsearch, Redis, Celery worker and search executor."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hybrid.api import create_app
+from hybrid.catalog import iter_records, write_catalog
+from hybrid.settings import Settings
+from hybrid.stack import procs
+
+pytestmark = pytest.mark.worker
+WAIT_SECONDS = 120
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[TestClient]:
+    # The first search loads the model: give it more than the default 10 s on a busy machine.
+    live = settings.model_copy(update={"search_timeout": 60.0})
+    with TestClient(create_app(live)) as client:
+        yield client
+
+
+def _catalogue(test_images: Path, n: int) -> list[dict[str, Any]]:
+    """``n`` generated records whose image paths are relative to the session's image root."""
+    write_catalog(test_images, n, seed=11)
+    records = list(iter_records(test_images))
+    for record in records:
+        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
+    return records
+
+
+def _wait_until(check: Callable[[], bool], what: str, *, worker: Any = None) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not check():
+        if time.monotonic() > deadline:
+            log = procs.tail(worker.log, 40) if worker is not None else ""
+            pytest.fail(f"{what} did not happen within {WAIT_SECONDS} s\n{log}")
+        time.sleep(0.25)
+
+
+def _ingest(api: TestClient, records: list[dict[str, Any]], worker: Any) -> dict[str, Any]:
+    response = api.post("/products", json=records)
+    assert response.status_code == 202, response.text
+    body: dict[str, Any] = response.json()
+    valid = [r for r in records if "title" in r]
+    _wait_until(
+        lambda: all(api.get(f"/products/{r['id']}").status_code == 200 for r in valid),
+        f"indexing {len(valid)} products",
+        worker=worker,
+    )
+    return body
+
+
+def test_health_is_200_when_both_services_answer(api: TestClient) -> None:
+    response = api.get("/health")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["elasticsearch"]["detail"]["health"] in {"green", "yellow"}
+    assert body["redis"]["detail"] == {"ping": True}
+
+
+def test_products_are_enqueued_indexed_read_and_deleted(
+    api: TestClient, worker: object, test_images: Path
+) -> None:
+    records = _catalogue(test_images, 6)
+    bad = {"id": "sku-bad", "price": -3}
+    body = _ingest(api, [*records, bad], worker)
+    assert body["accepted"] == 6 and len(body["task_ids"]) >= 1
+    assert body["rejected"] == [
+        {"index": 6, "id": "sku-bad", "errors": [
+            "title: Field required", "price: Input should be greater than or equal to 0"]},
+    ]  # fmt: skip
+
+    first = records[0]
+    document = api.get(f"/products/{first['id']}").json()
+    assert (document["id"], document["title"]) == (first["id"], first["title"])
+    assert "image_vector" not in document and "text_vector" not in document
+    assert api.get("/products/sku-bad").status_code == 404
+
+    # A delete older than the stored version leaves the product; a current one removes it.
+    stale = api.delete(f"/products/{first['id']}", params={"version": 0})
+    assert stale.status_code == 202, stale.text
+    response = api.delete(f"/products/{first['id']}")
+    assert response.status_code == 202 and response.json()["version"] > first["version"]
+    _wait_until(
+        lambda: api.get(f"/products/{first['id']}").status_code == 404,
+        f"deleting {first['id']}",
+    )
+    second = records[1]
+    api.delete(f"/products/{second['id']}", params={"version": 0})
+    time.sleep(2)  # the worker handles tasks in order: give the stale delete time to run
+    assert api.get(f"/products/{second['id']}").status_code == 200
+
+
+def test_search_through_the_real_executor(
+    api: TestClient, worker: object, test_images: Path, image_root: Path
+) -> None:
+    records = _catalogue(test_images, 24)
+    _ingest(api, records, worker)
+    target = records[3]
+
+    response = api.post("/search", json={"text": target["title"], "size": 5, "explain": True})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    hits = body["hits"]["hits"]
+    assert target["id"] in [hit["_id"] for hit in hits]
+    assert all(set(hit) >= {"_index", "_id", "_score", "_source", "_explanation"} for hit in hits)
+    assert body["fusion"]["method"] and body["understanding"]["mode"]
+
+    # The label's family decides; the image's family only when the label has none.
+    def family(source: dict[str, Any]) -> str | None:
+        return source.get("colour_family", source.get("image_colour_family"))
+
+    wanted = family(api.get(f"/products/{target['id']}").json())
+    filtered = api.post("/search", json={"text": "bag", "filters": {"colour_family": [wanted]}})
+    assert filtered.status_code == 200, filtered.text
+    found = filtered.json()["hits"]["hits"]
+    assert found and all(family(h["_source"]) == wanted for h in found)
+
+    # The uploaded image is the product's own: on the image leg alone it comes first.
+    image = (image_root / target["images"][0]).read_bytes()
+    uploaded = api.post(
+        "/search/image",
+        files={"file": ("q.png", image, "image/png")},
+        data={"request": '{"size": 3, "legs": ["image_knn"]}'},
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    assert uploaded.json()["hits"]["hits"][0]["_id"] == target["id"]
+
+
+def test_bad_input_to_the_real_executor_is_4xx(
+    api: TestClient, worker: object, test_images: Path
+) -> None:
+    _ingest(api, _catalogue(test_images, 3), worker)
+    not_image = api.post("/search/image", files={"file": ("q.png", b"plain text", "image/png")})
+    assert not_image.status_code == 422 and not_image.json()["reason"] == "unsupported_format"
+    missing = api.post("/search", json={"product_id": "sku-nope"})
+    assert missing.status_code == 404 and "sku-nope" in missing.json()["detail"]
+    syntax = api.post("/search", json={"text": 'title:(bag OR "purse AND brand:*'})
+    assert syntax.status_code == 200, syntax.text
