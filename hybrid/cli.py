@@ -147,6 +147,17 @@ def search(
     print_results(response, console=console, as_json=as_json)
 
 
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Run the HTTP API (FastAPI under uvicorn); OpenAPI at /docs and /openapi.json."""
+    from hybrid.api.cli import serve as run_server
+
+    run_server(host, port)
+
+
 @app.command("worker")
 def worker(
     concurrency: Annotated[int | None, typer.Option("-c", "--concurrency")] = None,

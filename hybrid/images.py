@@ -118,6 +118,7 @@ class ImageLimits:
             max_bytes=settings.max_image_bytes,
             fetch_timeout=settings.image_fetch_timeout,
             max_redirects=settings.image_max_redirects,
+            allow_private_networks=settings.image_allow_private_networks,
         )
 
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -56,8 +60,8 @@ def base_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def es_url(base_settings: Settings) -> Iterator[str]:
-    """URL of a real single-node Elasticsearch started for this test session."""
+def es_node_handle(base_settings: Settings) -> Iterator[es_node.EsNode]:
+    """The session's Elasticsearch node itself (for tests that stop and restart it)."""
     node = es_node.EsNode(
         instance_dir=_scratch_dir("hybrid-test-es-"),
         http_port=procs.free_port(),
@@ -70,9 +74,15 @@ def es_url(base_settings: Settings) -> Iterator[str]:
     except HybridSearchError as exc:
         es_node.stop(node)
         service_unavailable("Elasticsearch", exc)
-    yield node.url
+    yield node
     es_node.stop(node)
     shutil.rmtree(node.instance_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def es_url(es_node_handle: es_node.EsNode) -> str:
+    """URL of the real single-node Elasticsearch started for this test session."""
+    return es_node_handle.url
 
 
 @pytest.fixture(scope="session")
@@ -112,15 +122,83 @@ def index_name(es: Elasticsearch) -> Iterator[str]:
         es.indices.delete_index_template(name=template["name"])
 
 
+@pytest.fixture(scope="session")
+def image_root() -> Iterator[Path]:
+    """The image root shared by the session's worker and the tests (one subdirectory a test)."""
+    path = _scratch_dir("hybrid-test-images-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture
-def settings(es_url: str, redis_url: str, index_name: str, tmp_path: Path) -> Settings:
+def test_images(image_root: Path, index_name: str) -> Path:
+    """This test's own directory under the shared image root."""
+    path = image_root / index_name
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(es_url: str, redis_url: str, index_name: str, image_root: Path) -> Settings:
     """Settings pointing at the session's services, with this test's own index and queue."""
     return Settings(
         es_url=es_url,
         redis_url=redis_url,
         index_alias=index_name,
         ingest_queue=f"q-{index_name}",
-        home=tmp_path / "home",
+        home=image_root / ".home",
         model="demo",
-        image_root=tmp_path,
+        image_root=image_root,
+        image_allow_private_networks=True,
+        max_retries=30,
+        retry_backoff_max=2,
     )
+
+
+@dataclass
+class WorkerProcess:
+    """A real ``celery worker`` process serving the session; tests add their own queues."""
+
+    process: subprocess.Popen[bytes]
+    name: str
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def celery_worker(es_url: str, redis_url: str, image_root: Path) -> Iterator[WorkerProcess]:
+    """Start one real Celery worker process (prefork, concurrency 1) for the session."""
+    from hybrid.queue import make_celery
+
+    name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    log = image_root / "worker.log"
+    env = {
+        **os.environ, "HYBRID_ES_URL": es_url, "HYBRID_REDIS_URL": redis_url,
+        "HYBRID_MODEL": "demo", "HYBRID_IMAGE_ROOT": str(image_root),
+        "HYBRID_IMAGE_ALLOW_PRIVATE_NETWORKS": "true", "HYBRID_MAX_RETRIES": "30",
+        "HYBRID_RETRY_BACKOFF_MAX": "2", "HYBRID_INGEST_QUEUE": "q-session",
+        "HF_HUB_OFFLINE": "1",
+    }  # fmt: skip
+    cmd = [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", "q-session",
+           "-c", "1", "-n", name, "-l", "info", "--without-gossip", "--without-mingle"]  # fmt: skip
+    with open(log, "wb") as out:
+        process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    app = make_celery(Settings(redis_url=redis_url))
+    deadline = time.monotonic() + 120
+    while not app.control.ping(destination=[name], timeout=1.0):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            service_unavailable("Celery worker", RuntimeError(procs.tail(log, 30)))
+    yield WorkerProcess(process, name, log)
+    process.terminate()
+    process.wait(timeout=60)
+
+
+@pytest.fixture
+def worker(celery_worker: WorkerProcess, settings: Settings) -> Iterator[WorkerProcess]:
+    """The session worker, consuming this test's own queue for the duration of the test."""
+    from hybrid.queue import make_celery
+
+    app = make_celery(settings)
+    app.control.add_consumer(settings.ingest_queue, destination=[celery_worker.name], reply=True)
+    yield celery_worker
+    app.control.cancel_consumer(settings.ingest_queue, destination=[celery_worker.name], reply=True)

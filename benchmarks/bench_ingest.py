@@ -1,0 +1,260 @@
+"""Ingestion throughput against the bare batched encode of the same model, same images, same run.
+
+End to end is what a worker does per batch: validate the JSON records, load and check every image
+from disk, encode images and texts, find each product's dominant colour, bulk-write to a real
+Elasticsearch. Bare encode is ``encode_images`` (and ``encode_texts``) on the already decoded
+images. Both use the same embedder, loaded and warmed up before any clock starts, so the ratio
+shows what the pipeline around the model costs. Two models: the in-house demo CLIP and a randomly
+initialised CLIP ViT-B/32 (the real model's architecture and cost; weights do not matter for
+speed) reusing the demo tokenizer.
+
+Run (starts a throwaway local Elasticsearch unless --es-url is given)::
+
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_ingest.py --products 500 --vit-products 128
+
+A script that prints figures, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import Elasticsearch
+from PIL.Image import Image
+
+from hybrid import es as es_ops
+from hybrid.catalog import iter_records, write_catalog
+from hybrid.colour import dominant_colour
+from hybrid.embedding import SentenceTransformerEmbedder
+from hybrid.images import ImageLimits, load_image
+from hybrid.ingest import Ingestor, embedding_text, validate_records
+from hybrid.model import DEMO_MODEL_DIR
+from hybrid.model.layout import (
+    MODULE_DIR,
+    DemoClipSpec,
+    preprocessor_config,
+    save_sentence_transformer,
+)
+from hybrid.queue import batched
+from hybrid.settings import Settings
+from hybrid.stack import elasticsearch as es_node
+from hybrid.stack import procs
+
+CATALOG_DIR = "catalog"
+VIT_B32_IMAGE_SIZE = 224
+
+
+@dataclass
+class Figures:
+    """One model's measurements."""
+
+    model: str
+    dims: int
+    products: int
+    bare_images: float  # seconds for encode_images over every image
+    bare_texts: float  # seconds for encode_texts over every product text
+    end_to_end: float  # seconds for validate + load + encode + colour + bulk write
+    load: float  # seconds to read and decode every image (part of end to end)
+    colour: float  # seconds for every dominant colour (part of end to end)
+
+    def rate(self, seconds: float) -> float:
+        """Products per second."""
+        return self.products / seconds
+
+
+@contextmanager
+def elasticsearch(url: str | None) -> Iterator[str]:
+    """The given cluster, or a throwaway single node like the test fixtures start."""
+    if url:
+        yield url
+        return
+    node = es_node.EsNode(
+        instance_dir=Path(tempfile.mkdtemp(prefix="hybrid-bench-es-")),
+        http_port=procs.free_port(), transport_port=procs.free_port(), heap="512m",
+        cluster_name="hybrid-bench",
+    )  # fmt: skip
+    node.instance_dir.chmod(0o755)
+    try:
+        es_node.start(node, Settings())
+        yield node.url
+    finally:
+        es_node.stop(node)
+        shutil.rmtree(node.instance_dir, ignore_errors=True)
+
+
+def make_vit_b32(out: Path) -> Path:
+    """A randomly initialised CLIP ViT-B/32 in sentence-transformers layout, demo tokenizer."""
+    import torch
+    from transformers import CLIPConfig, CLIPModel
+
+    demo = DEMO_MODEL_DIR / MODULE_DIR
+    vocab_size = len(json.loads((demo / "vocab.json").read_text()))
+    demo_text = json.loads((demo / "config.json").read_text())["text_config"]
+    special = {key: demo_text[key] for key in ("bos_token_id", "eos_token_id", "pad_token_id")}
+    shutil.copytree(demo, out / MODULE_DIR, ignore=shutil.ignore_patterns("*.safetensors"))
+    # CLIPConfig's defaults are ViT-B/32: vision 768 wide x 12 layers, patch 32, 224 px; text
+    # 512 x 12; projection 512. Only the text vocabulary follows the reused tokenizer.
+    config = CLIPConfig(text_config={"vocab_size": vocab_size, **special})
+    processor = preprocessor_config(DemoClipSpec(image_size=VIT_B32_IMAGE_SIZE))
+    (out / MODULE_DIR / "preprocessor_config.json").write_text(json.dumps(processor))
+    torch.manual_seed(0)
+    save_sentence_transformer(CLIPModel(config), out)
+    return out
+
+
+def timed(action: Callable[[], Any]) -> float:
+    """Seconds ``action`` takes."""
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def measure(
+    name: str, model: str, records: list[dict[str, Any]], *, root: Path, es_url: str, batch: int,
+    repeat: int,
+) -> Figures:  # fmt: skip
+    """Bare encode and the pipeline of ``records``, interleaved ``repeat`` times; best of each.
+
+    Best-of rather than mean because the machine is shared: the fastest run is the one least
+    disturbed by other processes, for both measures alike.
+    """
+    embedder = SentenceTransformerEmbedder(model, device="cpu", batch_size=32)
+    client = Elasticsearch(es_url, request_timeout=120)
+    settings = Settings(es_url=es_url, model=model, image_root=root, ingest_batch_size=batch)
+    valid, _ = validate_records(records)
+    images: list[Image] = []
+    limits = ImageLimits.from_settings(settings)
+    load = timed(lambda: images.extend(_load_all(valid, root, limits)))
+    texts = [embedding_text(record) for record in valid]
+    embedder.encode_images(images[:batch])  # warm-up: first calls allocate and tune kernels
+    embedder.encode_texts(texts[:batch])
+    runs = [
+        _once(settings, embedder, client=client, records=records, images=images, texts=texts)
+        for _ in range(repeat)
+    ]
+    bare_images, bare_texts, end_to_end, colour = (
+        min(column) for column in zip(*runs, strict=True)
+    )
+    return Figures(name, embedder.dims, len(records), bare_images, bare_texts, end_to_end, load,
+                   colour)  # fmt: skip
+
+
+def _once(
+    settings: Settings, embedder: SentenceTransformerEmbedder, *, client: Elasticsearch,
+    records: list[dict[str, Any]], images: list[Image], texts: list[str],
+) -> tuple[float, float, float, float]:  # fmt: skip
+    """One round: bare images, bare texts, end to end into a fresh index, dominant colours."""
+    bare_images = timed(lambda: embedder.encode_images(images))
+    bare_texts = timed(lambda: embedder.encode_texts(texts))
+    alias = f"bench-{uuid.uuid4().hex[:8]}"
+    ingestor = Ingestor(
+        settings.model_copy(update={"index_alias": alias}), embedder=embedder, client=client
+    )
+    ingestor.ensure_index()  # one-off index creation is not throughput
+    indexed: list[str] = []
+    end_to_end = timed(lambda: indexed.extend(_pipeline(ingestor, records)))
+    assert len(indexed) == len(records), f"indexed {len(indexed)} of {len(records)}"
+    _drop(client, alias)
+    colour = timed(lambda: [dominant_colour(image) for image in images])
+    return bare_images, bare_texts, end_to_end, colour
+
+
+def _load_all(valid: list[Any], root: Path, limits: ImageLimits) -> Iterator[Image]:
+    for record in valid:
+        for ref in record.images:
+            yield load_image(ref, root=root, limits=limits)
+
+
+def _pipeline(ingestor: Ingestor, records: list[dict[str, Any]]) -> list[str]:
+    """What the worker does, batch after batch, then the refresh that makes it searchable."""
+    indexed: list[str] = []
+    for chunk in batched(records, ingestor.settings.ingest_batch_size):
+        valid, invalid = validate_records(chunk)
+        ingestor.dead_letter_invalid(invalid)
+        indexed += ingestor.process(valid).indexed
+    es_ops.refresh(ingestor.client, ingestor.alias)
+    return indexed
+
+
+def _drop(client: Elasticsearch, alias: str) -> None:
+    index = es_ops.alias_target(client, alias)
+    if index:
+        client.indices.delete(index=index)
+    client.indices.delete_index_template(name=alias)
+
+
+def catalogue(root: Path, n: int, *, seed: int) -> list[dict[str, Any]]:
+    """``n`` generated records with rendered images, paths relative to ``root``."""
+    write_catalog(root / CATALOG_DIR, n, seed)
+    records = list(iter_records(root / CATALOG_DIR))
+    for record in records:
+        record["images"] = [f"{CATALOG_DIR}/{path}" for path in record["images"]]
+    return records
+
+
+def report(figures: list[Figures]) -> None:
+    """The table, and the ratios end to end / bare encode."""
+    header = (
+        f"{'model':<10} {'dims':>4} {'n':>4} {'bare img/s':>10} {'bare img+txt/s':>14} "
+        f"{'e2e prod/s':>10} {'e2e/img+txt':>11} {'e2e/img':>8} {'load s':>7} {'colour s':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for f in figures:
+        both = f.bare_images + f.bare_texts
+        print(
+            f"{f.model:<10} {f.dims:>4} {f.products:>4} {f.rate(f.bare_images):>10.1f} "
+            f"{f.rate(both):>14.1f} {f.rate(f.end_to_end):>10.1f} "
+            f"{both / f.end_to_end:>11.0%} {f.bare_images / f.end_to_end:>8.0%} "
+            f"{f.load:>7.2f} {f.colour:>8.2f}"
+        )
+
+
+def main() -> None:
+    """Parse the options, run both models, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--es-url", help="an existing cluster (default: start a local node)")
+    parser.add_argument("--products", type=int, default=500, help="products for the demo model")
+    parser.add_argument("--vit-products", type=int, default=128, help="products for ViT-B/32")
+    parser.add_argument("--batch", type=int, default=64, help="products per ingest batch")
+    parser.add_argument("--repeat", type=int, default=2, help="rounds per model; best is kept")
+    parser.add_argument("--seed", type=int, default=1)
+    options = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="hybrid-bench-"))
+    try:
+        records = catalogue(work, max(options.products, options.vit_products), seed=options.seed)
+        vit = make_vit_b32(work / "vit-b32")
+        with elasticsearch(options.es_url) as url:
+            runs = [
+                ("demo", "demo", options.products),
+                ("ViT-B/32", str(vit), options.vit_products),
+            ]
+            figures = [
+                measure(
+                    name,
+                    model,
+                    records[:n],
+                    root=work,
+                    es_url=url,
+                    batch=options.batch,
+                    repeat=options.repeat,
+                )
+                for name, model, n in runs
+            ]
+        report(figures)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""CLIP embeddings through sentence-transformers: lazy loading and batched, normalised encoding.
+
+One :class:`SentenceTransformerEmbedder` wraps one model. It loads nothing until the first call
+that needs the model, then keeps it for the life of the process; :func:`get_embedder` hands out
+one embedder per (model, device, batch size), so a worker or API process loads its model once.
+
+Every encode call returns the same thing: a C-contiguous ``float32`` array of shape
+``(n, dims)`` whose rows have unit L2 norm (``(0, dims)`` for no input), so cosine similarity is a
+dot product and the vectors can go straight into a ``cosine`` ``dense_vector`` field.
+
+The model is a sentence-transformers name (``clip-ViT-B-32``), a local directory, or
+:data:`hybrid.settings.DEMO_MODEL` (``"demo"``) for the small CLIP shipped in
+``hybrid/model/demo_clip``. Both load through the same sentence-transformers code path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from hybrid.errors import EmbeddingError
+from hybrid.model import DEMO_MODEL_DIR
+from hybrid.settings import DEMO_MODEL, Settings
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+    from sentence_transformers import SentenceTransformer
+
+__all__ = [
+    "Embedder",
+    "SentenceTransformerEmbedder",
+    "get_embedder",
+    "resolve_model_path",
+]
+
+# Files that do not change what the model computes, left out of the model id hash.
+_UNHASHED_FILES = frozenset({"README.md", ".gitattributes"})
+
+
+class Embedder(Protocol):
+    """What the indexer and the search side need from an embedding model.
+
+    Implementations return ``float32`` arrays of shape ``(n, dims)`` with L2-normalised rows.
+    """
+
+    @property
+    def model_id(self) -> str:
+        """A stable identifier of the model, stored in the index ``_meta``."""
+        ...
+
+    @property
+    def dims(self) -> int:
+        """The length of every vector."""
+        ...
+
+    @property
+    def normalised(self) -> bool:
+        """Whether vectors have unit L2 norm."""
+        ...
+
+    def encode_images(self, images: Sequence[Image]) -> np.ndarray:
+        """Embed images; returns ``float32`` of shape ``(len(images), dims)``."""
+        ...
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; returns ``float32`` of shape ``(len(texts), dims)``."""
+        ...
+
+
+def resolve_model_path(model: str) -> str:
+    """Turn a model setting into what sentence-transformers loads.
+
+    Args:
+        model: ``"demo"``, a local directory (absolute, relative or ``~``-prefixed), or a
+            sentence-transformers / Hugging Face model name such as ``"clip-ViT-B-32"``.
+
+    Returns:
+        The absolute directory of the shipped demo model for ``"demo"``, the absolute path of
+        an existing local directory, else ``model`` unchanged (a hub name).
+
+    Raises:
+        EmbeddingError: if ``model`` is written as a path (``/``, ``./``, ``../``, ``~``) but is
+            no directory; such a name must not fall through to a hub download.
+    """
+    if model == DEMO_MODEL:
+        return str(DEMO_MODEL_DIR)
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return str(path.resolve())
+    if _looks_like_path(model):
+        raise EmbeddingError(
+            f"embedding model {model!r} looks like a local path but {path} is not a directory; "
+            "expected a model directory, a sentence-transformers model name, or "
+            f"{DEMO_MODEL!r}"
+        )
+    return model
+
+
+def _looks_like_path(model: str) -> bool:
+    return model.startswith(("/", "./", "../", "~", ".\\", "..\\")) or model.count("/") > 1
+
+
+def _directory_digest(directory: Path) -> str:
+    """A short SHA-256 over the relative names and bytes of the files of a model directory."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in directory.rglob("*") if p.is_file()):
+        if file.name in _UNHASHED_FILES:
+            continue
+        digest.update(file.relative_to(directory).as_posix().encode())
+        with file.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()[:12]
+
+
+def _resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class SentenceTransformerEmbedder:
+    """An :class:`Embedder` over a sentence-transformers CLIP model, loaded on first use.
+
+    Args:
+        model: a sentence-transformers name (``"clip-ViT-B-32"``), a local model directory, or
+            ``"demo"`` for the shipped demo CLIP.
+        device: ``"auto"`` (CUDA if available, else CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
+        batch_size: how many inputs go through the model at once.
+
+    Raises:
+        EmbeddingError: from any method that needs the model, if it cannot be loaded or fails to
+            encode; from the constructor if ``model`` names a local path that does not exist.
+    """
+
+    normalised = True
+
+    def __init__(self, model: str, *, device: str = "auto", batch_size: int = 32) -> None:
+        if batch_size < 1:
+            raise EmbeddingError(f"embedding batch size must be at least 1, got {batch_size}")
+        self.model_name = model
+        self.path = resolve_model_path(model)
+        self.device = device
+        self.batch_size = batch_size
+        self._model: SentenceTransformer | None = None
+        self._dims: int | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEmbedder({self.model_name!r}, device={self.device!r})"
+
+    @cached_property
+    def model_id(self) -> str:
+        """The model name for hub models; for a directory, its name and a hash of its files.
+
+        Computed without loading the model, e.g. ``"demo_clip@3f2a9c0d51be"``.
+        """
+        path = Path(self.path)
+        if path.is_dir():
+            return f"{path.name}@{_directory_digest(path)}"
+        return self.model_name
+
+    @property
+    def dims(self) -> int:
+        """The vector length reported by the loaded model (loads it)."""
+        self._load()
+        assert self._dims is not None  # set by _load
+        return self._dims
+
+    def encode_images(self, images: Sequence[Image]) -> np.ndarray:
+        """Embed images (any mode; converted to RGB by the model's processor).
+
+        Returns:
+            ``float32`` array of shape ``(len(images), dims)`` with unit-norm rows.
+        """
+        return self._encode(list(images), kind="images")
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; texts longer than the model's context are truncated.
+
+        Returns:
+            ``float32`` array of shape ``(len(texts), dims)`` with unit-norm rows.
+        """
+        if isinstance(texts, str):
+            raise EmbeddingError("encode_texts expects a sequence of strings, got one string")
+        return self._encode(list(texts), kind="texts")
+
+    def _encode(self, inputs: list[Any], *, kind: str) -> np.ndarray:
+        model = self._load()
+        if not inputs:
+            return np.zeros((0, self.dims), dtype=np.float32)
+        try:
+            vectors = model.encode(
+                inputs,
+                batch_size=self.batch_size,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            )
+        # sentence-transformers, transformers and PIL raise many unrelated types here.
+        except Exception as exc:
+            raise EmbeddingError(
+                f"embedding model {self.model_name!r} failed to encode {len(inputs)} {kind}: {exc}"
+            ) from exc
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(inputs), -1)
+
+    def _load(self) -> SentenceTransformer:
+        if self._model is not None:
+            return self._model
+        with self._lock:
+            if self._model is None:
+                self._model, self._dims = self._load_model()
+        return self._model
+
+    def _load_model(self) -> tuple[SentenceTransformer, int]:
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            device = _resolve_device(self.device)
+            model = SentenceTransformer(self.path, device=device)
+            dims = model.get_embedding_dimension()
+            if dims is None:
+                dims = int(model.encode(["dims"], convert_to_numpy=True).shape[-1])
+        # Loading raises OSError, ValueError, hub errors, safetensors errors, ImportError...
+        except Exception as exc:
+            raise EmbeddingError(
+                f"could not load embedding model {self.model_name!r} from {self.path!r} "
+                f"on device {self.device!r}: {exc}"
+            ) from exc
+        return model, int(dims)
+
+
+_cache: dict[tuple[str, str, int], SentenceTransformerEmbedder] = {}
+_cache_lock = threading.Lock()
+
+
+def get_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The process-wide embedder for ``settings.model`` on ``settings.device``.
+
+    The embedder (and so the model, once loaded) is built once per process per model, device
+    and batch size. The model itself still loads lazily, on the first encode.
+
+    Raises:
+        EmbeddingError: if ``settings.model`` names a local path that does not exist.
+    """
+    key = (resolve_model_path(settings.model), settings.device, settings.embed_batch_size)
+    with _cache_lock:
+        embedder = _cache.get(key)
+        if embedder is None:
+            embedder = SentenceTransformerEmbedder(
+                settings.model, device=settings.device, batch_size=settings.embed_batch_size
+            )
+            _cache[key] = embedder
+    return embedder

@@ -1,0 +1,133 @@
+"""Index templates and names, built as plain dicts from the JSON in ``mappings/``.
+
+Physical indices are versioned behind an alias: ``<alias>-v<mapping version>-<UTC timestamp>``.
+The index ``_meta`` records the model, its dims and normalisation and the mapping version, so a
+writer whose model does not match the index is refused before it writes a single vector.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from hybrid.errors import ConfigurationError
+from hybrid.settings import VectorIndexType
+
+VECTOR_FIELDS = ("image_vector", "text_vector")
+_HNSW_TYPES = {"hnsw", "int8_hnsw", "bbq_hnsw"}
+_BBQ_TYPES = {"bbq_hnsw", "bbq_flat"}
+MAX_DIMS = 4096  # the dense_vector limit of Elasticsearch
+MIN_BBQ_DIMS = 64  # Elasticsearch refuses bbq quantisation below this
+
+
+@dataclass(frozen=True)
+class VectorSpec:
+    """What the vectors in an index are: which model made them, how many dims, normalised."""
+
+    model_id: str
+    dims: int
+    normalised: bool = True
+    index_type: VectorIndexType = "int8_hnsw"
+
+    def __post_init__(self) -> None:
+        low = MIN_BBQ_DIMS if self.index_type in _BBQ_TYPES else 1
+        if not low <= self.dims <= MAX_DIMS:
+            raise ConfigurationError(
+                f"model {self.model_id!r} gives {self.dims}-dim vectors; {self.index_type} "
+                f"vectors need {low} to {MAX_DIMS} dims"
+            )
+
+    def meta(self, mapping_version: int) -> dict[str, Any]:
+        """The index ``_meta`` block."""
+        return {**asdict(self), "mapping_version": mapping_version, "managed_by": "hybrid"}
+
+
+def _mappings_dir() -> Path:
+    source_tree = Path(__file__).resolve().parent.parent / "mappings"
+    return source_tree if source_tree.is_dir() else Path(__file__).resolve().parent / "_mappings"
+
+
+@cache
+def _load(name: str) -> dict[str, Any]:
+    path = _mappings_dir() / f"{name}.json"
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read index template {path}: {exc}") from exc
+    return data
+
+
+def mapping_version() -> int:
+    """The mapping version of ``mappings/products.json``."""
+    return int(_load("products")["mapping_version"])
+
+
+def products_template(alias: str, spec: VectorSpec) -> dict[str, Any]:
+    """The body of ``PUT _index_template/<alias>`` for the products indices."""
+    raw = _load("products")
+    template = copy.deepcopy(raw["template"])
+    properties = template["mappings"]["properties"]
+    for field in VECTOR_FIELDS:
+        properties[field] = _vector_mapping(properties[field], spec)
+    version = int(raw["mapping_version"])
+    template["mappings"]["_meta"] = spec.meta(version)
+    return {
+        "index_patterns": [f"{alias}-v*"],
+        "priority": 200,
+        "version": version,
+        "template": template,
+        "_meta": {"description": f"products behind alias {alias}", "mapping_version": version},
+    }
+
+
+def _vector_mapping(base: dict[str, Any], spec: VectorSpec) -> dict[str, Any]:
+    mapping = {**base, "dims": spec.dims}
+    options: dict[str, Any] = {"type": spec.index_type}
+    if spec.index_type in _HNSW_TYPES:  # flat types take no graph parameters
+        graph = base["index_options"]
+        options.update({"m": graph["m"], "ef_construction": graph["ef_construction"]})
+    mapping["index_options"] = options
+    return mapping
+
+
+def rejects_template(alias: str) -> dict[str, Any]:
+    """The body of ``PUT _index_template/<alias>-rejects`` for the dead-letter index."""
+    raw = _load("rejects")
+    return {
+        "index_patterns": [rejects_index(alias)],
+        "priority": 200,
+        "version": int(raw["mapping_version"]),
+        "template": copy.deepcopy(raw["template"]),
+    }
+
+
+def rejects_index(alias: str) -> str:
+    """Name of the dead-letter index for ``alias``."""
+    return f"{alias}-rejects"
+
+
+def physical_index_name(alias: str, *, now: datetime | None = None) -> str:
+    """A new physical index name for ``alias``, e.g. ``products-v1-20261122t021500123``."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dt%H%M%S%f")[:-3]
+    return f"{alias}-v{mapping_version()}-{stamp}"
+
+
+def check_meta(index: str, meta: dict[str, Any] | None, spec: VectorSpec) -> None:
+    """Refuse to write vectors of ``spec`` into ``index`` whose ``_meta`` says otherwise.
+
+    Raises:
+        ConfigurationError: naming what the index holds and what the writer has.
+    """
+    meta = meta or {}
+    expected = {"model_id": spec.model_id, "dims": spec.dims, "normalised": spec.normalised}
+    found = {key: meta.get(key) for key in expected}
+    if found != expected:
+        raise ConfigurationError(
+            f"index {index!r} holds vectors of {found}, but this writer's model gives "
+            f"{expected}; re-embed with `hybrid index migrate` or configure the index's model"
+        )

@@ -1,0 +1,66 @@
+"""The ``hybrid model`` commands: train and measure the in-house demo CLIP.
+
+``model_app`` is a typer sub-application; the main CLI mounts it as ``hybrid model``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hybrid.errors import HybridSearchError
+from hybrid.model import DEMO_MODEL_DIR
+from hybrid.settings import DEMO_MODEL
+
+model_app = typer.Typer(help="Train and measure the in-house demo CLIP.", no_args_is_help=True)
+
+_TRAIN_SEED = 1001  # mirrors hybrid.model.train.TRAIN_SEED without importing torch for --help
+_EVAL_SEED = 2024  # mirrors hybrid.model.evaluate.EVAL_SEED
+
+
+@model_app.command("train-demo")
+def train_demo(
+    out: Annotated[Path, typer.Option(help="Model directory to (re)write.")] = DEMO_MODEL_DIR,
+    n: Annotated[int, typer.Option(help="Training products.", min=16)] = 4000,
+    epochs: Annotated[int, typer.Option(help="Passes over the products.", min=1)] = 10,
+    seed: Annotated[int, typer.Option(help="Catalogue seed of the training products.")] = (
+        _TRAIN_SEED
+    ),
+    evaluate: Annotated[bool, typer.Option(help="Measure held-out recall afterwards.")] = True,
+) -> None:
+    """Train the demo CLIP on generated products and save it for sentence-transformers."""
+    from hybrid.model.train import train_demo_model
+
+    try:
+        report = train_demo_model(out, n_products=n, seed=seed, epochs=epochs, evaluate=evaluate)
+    except HybridSearchError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for line in report.lines():
+        typer.echo(line)
+
+
+@model_app.command("evaluate")
+def evaluate(
+    model: Annotated[str, typer.Option(help="Model name or directory.")] = DEMO_MODEL,
+    n: Annotated[int, typer.Option(help="Held-out products.", min=10)] = 600,
+    seed: Annotated[int, typer.Option(help="Catalogue seed of the held-out products.")] = (
+        _EVAL_SEED
+    ),
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+) -> None:
+    """Print held-out text->image and image->image recall of an embedding model."""
+    from hybrid.embedding import SentenceTransformerEmbedder
+    from hybrid.model.evaluate import evaluate_demo_model
+
+    try:
+        embedder = SentenceTransformerEmbedder(model, device=device)
+        metrics = evaluate_demo_model(embedder, n_products=n, seed=seed)
+    except HybridSearchError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"model: {embedder.model_id}")
+    for name, value in metrics.items():
+        typer.echo(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")

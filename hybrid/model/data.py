@@ -1,0 +1,184 @@
+"""The demo CLIP's training data: generated products, their photos and tagged captions.
+
+Everything is built up front as tensors (a few thousand 64 px photos fit in memory), so the
+training loop only indexes. Photos go through the very image processor and tokenizer that
+sentence-transformers loads from the saved model, so training and serving see the same input.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoImageProcessor, AutoTokenizer
+
+from hybrid.catalog import ProductTruth, iter_products, render_image
+from hybrid.model.captions import Caption, captions_for
+from hybrid.vocab import (
+    CATEGORIES,
+    COLOUR_FAMILIES,
+    COLOUR_SYNONYMS,
+    COLOURS,
+    MATERIALS,
+    PATTERNS,
+    TOP_LEVEL_NOUNS,
+)
+
+#: The catalogue photo size; the processor resizes it to the model's input size.
+PHOTO_SIZE = 128
+
+Product = tuple[dict[str, Any], ProductTruth]
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Tensors for training, one row per product.
+
+    Attributes:
+        pixels: processed photos, ``(n, 3, size, size)`` float32.
+        input_ids: caption tokens, ``(n, captions, context)`` int64, padded with the end token.
+        attention_mask: ``(n, captions, context)`` int64.
+        levels: each caption's :class:`~hybrid.model.captions.Level`, ``(n, captions)``.
+        group: variant group number, ``(n,)``.
+        category: category index, ``(n,)``.
+        family: colour family index, ``(n,)``.
+    """
+
+    pixels: torch.Tensor
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    levels: torch.Tensor
+    group: torch.Tensor
+    category: torch.Tensor
+    family: torch.Tensor
+
+    def __len__(self) -> int:
+        return int(self.group.shape[0])
+
+
+def generate_products(n: int, seed: int) -> list[Product]:
+    """The first ``n`` products of the catalogue with this seed."""
+    return list(iter_products(n, seed))
+
+
+def caption_sets(products: Sequence[Product], *, seed: int) -> list[list[Caption]]:
+    """Captions for every product, from a random stream fixed by ``seed``."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible sampling, not cryptography
+    return [captions_for(record, truth, rng=rng) for record, truth in products]
+
+
+def tokenizer_corpus(
+    products: Sequence[Product], captions: Sequence[Sequence[Caption]]
+) -> Iterator[str]:
+    """Every text the tokenizer should know: feed text, captions and the shop vocabulary."""
+    for record, _ in products:
+        yield record["title"]
+        yield record["description"]
+    for product_captions in captions:
+        for caption in product_captions:
+            yield caption.text
+    # Vocabulary words repeated so each becomes whole tokens even if rare in the feed.
+    words = [*COLOUR_FAMILIES, *COLOURS, *COLOUR_SYNONYMS, *MATERIALS, *PATTERNS, *TOP_LEVEL_NOUNS]
+    words += [noun for category in CATEGORIES for noun in (*category.nouns, category.leaf)]
+    for _ in range(4):
+        yield from words
+
+
+def build_training_set(
+    products: Sequence[Product], captions: Sequence[Sequence[Caption]], *, module_dir: Path
+) -> TrainingSet:
+    """Render, preprocess and tokenise every product.
+
+    Args:
+        products: the training products.
+        captions: their captions (the same number for every product).
+        module_dir: the CLIP module directory holding the tokenizer and processor files.
+    """
+    processor = AutoImageProcessor.from_pretrained(str(module_dir))  # type: ignore[no-untyped-call]
+    tokenizer = AutoTokenizer.from_pretrained(str(module_dir))
+    truths = [truth for _, truth in products]
+    pixels = _pixels(processor, truths)
+    texts = [caption.text for product_captions in captions for caption in product_captions]
+    tokens = tokenizer(
+        texts,
+        padding="max_length",
+        truncation=True,
+        max_length=tokenizer.model_max_length,
+        return_tensors="pt",
+    )
+    shape = (len(products), len(captions[0]), -1)
+    groups = {group: i for i, group in enumerate(dict.fromkeys(t.group_id for t in truths))}
+    paths = [category.path for category in CATEGORIES]
+    return TrainingSet(
+        pixels=pixels,
+        input_ids=tokens["input_ids"].reshape(shape),
+        attention_mask=tokens["attention_mask"].reshape(shape),
+        levels=torch.tensor([[int(c.level) for c in cs] for cs in captions]),
+        group=torch.tensor([groups[t.group_id] for t in truths]),
+        category=torch.tensor([paths.index(t.category) for t in truths]),
+        family=torch.tensor([COLOUR_FAMILIES.index(t.colour_family) for t in truths]),
+    )
+
+
+def _pixels(processor: Any, truths: Sequence[ProductTruth], *, chunk: int = 256) -> torch.Tensor:
+    parts = []
+    for start in range(0, len(truths), chunk):
+        images = [render_image(truth, size=PHOTO_SIZE) for truth in truths[start : start + chunk]]
+        parts.append(processor(images=images, return_tensors="pt")["pixel_values"])
+    return torch.cat(parts).float()
+
+
+def group_batches(
+    group: torch.Tensor,
+    category: torch.Tensor,
+    *,
+    batch_size: int,
+    rng: random.Random,
+    focus: float = 0.5,
+) -> list[list[int]]:
+    """One epoch of batches of row indices in which every variant group appears whole.
+
+    Whole groups let the loss compare the colours of one model inside a batch. About ``focus``
+    of each batch comes from a single category, the rest from anywhere: the same-model term
+    then has to tell apart models of one category (the hard part of "more like this"), and the
+    caption term still sees every category.
+    """
+    members: dict[int, list[int]] = {}
+    for row, number in enumerate(group.tolist()):
+        members.setdefault(int(number), []).append(row)
+    queue = list(members.values())
+    rng.shuffle(queue)
+    by_category: dict[int, list[list[int]]] = {}
+    for rows in queue:
+        by_category.setdefault(int(category[rows[0]]), []).append(rows)
+    total = len(queue)
+    used: set[int] = set()
+    batches: list[list[int]] = []
+    while len(used) < total:
+        batch: list[int] = []
+        if open_categories := sorted(c for c, groups in by_category.items() if groups):
+            focused = by_category[rng.choice(open_categories)]
+            batch = _fill(focused, used, limit=int(batch_size * focus))
+        batch += _fill(queue, used, limit=batch_size - len(batch))
+        batches.append(batch)
+    return [batch for batch in batches if len(batch) >= 2]
+
+
+def _fill(groups: list[list[int]], used: set[int], *, limit: int) -> list[int]:
+    """Pop unused groups from the end of ``groups`` while they fit in ``limit`` rows."""
+    taken: list[int] = []
+    while groups:
+        rows = groups[-1]
+        if rows[0] in used:
+            groups.pop()
+            continue
+        if taken and len(taken) + len(rows) > limit:
+            break
+        groups.pop()
+        used.add(rows[0])
+        taken.extend(rows)
+    return taken

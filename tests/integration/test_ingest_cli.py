@@ -1,0 +1,100 @@
+"""``hybrid ingest``: inline in this process, and queued for the real worker from a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+from typer.testing import CliRunner
+
+from hybrid import es as es_ops
+from hybrid.catalog import iter_records, write_catalog
+from hybrid.cli import app
+from hybrid.mapping import rejects_index
+from hybrid.settings import Settings, get_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {
+        "HYBRID_ES_URL": str(settings.es_url), "HYBRID_REDIS_URL": str(settings.redis_url),
+        "HYBRID_INDEX_ALIAS": settings.index_alias, "HYBRID_INGEST_QUEUE": settings.ingest_queue,
+        "HYBRID_MODEL": settings.model, "HYBRID_IMAGE_ROOT": str(settings.image_root),
+        "HYBRID_HOME": str(settings.home), "HYBRID_INGEST_BATCH_SIZE": "8",
+        "HF_HUB_OFFLINE": "1",
+    }  # fmt: skip
+
+
+@pytest.fixture
+def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """The process-wide settings of an in-process ``hybrid`` call, read from HYBRID_* again."""
+    for key, value in _env(settings).items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+def _feed(test_images: Path, n: int) -> tuple[Path, list[dict[str, Any]]]:
+    """A feed of ``n`` good records, one with a broken image and one invalid line."""
+    write_catalog(test_images, n, 5)
+    records = list(iter_records(test_images))
+    for record in records:
+        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
+    records[1]["images"] = [f"{test_images.name}/missing.png"]
+    lines = [json.dumps(record) for record in records] + ['{"id": "no-title"}']
+    feed = test_images / "feed.jsonl"
+    feed.write_text("\n".join(lines) + "\n")
+    return feed, records
+
+
+def _check(report: dict[str, Any], n: int, missing_image: str) -> None:
+    assert (report["enqueued"], report["indexed"], report["stale"]) == (n + 1, n - 1, 0)
+    assert report["rejected_by_reason"] == {"image:not_found": 1, "validate:invalid_record": 1}
+    assert sorted(r["id"] for r in report["rejects"]) == sorted([missing_image, "no-title"])
+    assert report["failed_batches"] == []
+
+
+def test_inline_ingest_indexes_and_reports(
+    cli_settings: Settings, es: Elasticsearch, test_images: Path
+) -> None:
+    feed, records = _feed(test_images, 20)
+    result = CliRunner().invoke(app, ["ingest", str(feed), "--inline", "--json"])
+    assert result.exit_code == 0, result.output
+    _check(json.loads(result.stdout), 20, records[1]["id"])
+    # the report's promise holds: searchable right away, the rejects too
+    assert es_ops.count(es, cli_settings.index_alias) == 19
+    assert es_ops.count(es, rejects_index(cli_settings.index_alias)) == 2
+
+
+@pytest.mark.worker
+def test_queued_ingest_waits_for_the_worker_and_reports(
+    settings: Settings, worker: object, es: Elasticsearch, test_images: Path
+) -> None:
+    feed, records = _feed(test_images, 30)
+    command = [sys.executable, "-m", "hybrid.cli", "ingest", str(feed), "--wait", "--json"]
+    done = subprocess.run(
+        command, env={**os.environ, **_env(settings)}, cwd=REPO, capture_output=True,
+        text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    _check(report, 30, records[1]["id"])
+    assert es_ops.count(es, settings.index_alias) == 29
+    assert es_ops.count(es, rejects_index(settings.index_alias)) == 2
+    # a second run of the same feed changes nothing and says so
+    again = subprocess.run(
+        command, env={**os.environ, **_env(settings)}, cwd=REPO, capture_output=True,
+        text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert json.loads(again.stdout)["stale"] == 29
+    es_ops.refresh(es, settings.index_alias)
+    assert es_ops.count(es, settings.index_alias) == 29

@@ -1,0 +1,74 @@
+"""Elasticsearch stops while the worker is ingesting and comes back: every product lands once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from hybrid import es as es_ops
+from hybrid.catalog import iter_records, write_catalog
+from hybrid.queue import enqueue_ingest, make_celery
+from hybrid.settings import Settings
+from hybrid.stack import elasticsearch as es_node
+
+pytestmark = pytest.mark.worker
+N = 60
+BATCH = 6
+
+
+def _catalogue(test_images: Path, n: int) -> list[dict[str, Any]]:
+    write_catalog(test_images, n, 11)
+    records = list(iter_records(test_images))
+    for record in records:
+        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
+    return records
+
+
+def test_every_product_lands_exactly_once_across_an_elasticsearch_restart(
+    settings: Settings,
+    worker: object,
+    es: Elasticsearch,
+    es_node_handle: es_node.EsNode,
+    base_settings: Settings,
+    test_images: Path,
+) -> None:
+    records = _catalogue(test_images, N)
+    app = make_celery(settings)
+    try:
+        task_ids = [
+            enqueue_ingest(app, settings, records[i : i + BATCH]) for i in range(0, N, BATCH)
+        ]
+        try:
+            assert es_node.stop(es_node_handle)
+            time.sleep(2)  # the worker meets a dead cluster and schedules retries
+        finally:
+            es_node.start(es_node_handle, base_settings)
+        summaries = [app.AsyncResult(task_id).get(timeout=240) for task_id in task_ids]
+    finally:
+        app.close()
+    assert max(summary["retried"] for summary in summaries) > 0  # the outage was really met
+    landed = [*_ids(summaries, "indexed"), *_ids(summaries, "stale")]
+    assert sorted(landed) == sorted(record["id"] for record in records)
+    assert _ids(summaries, "rejected") == []
+    _assert_written_once(es, settings.index_alias, records)
+
+
+def _ids(summaries: list[dict[str, Any]], key: str) -> list[Any]:
+    return [item for summary in summaries for item in summary[key]]
+
+
+def _assert_written_once(es: Elasticsearch, alias: str, records: list[dict[str, Any]]) -> None:
+    es_ops.refresh(es, alias)
+    assert es_ops.count(es, alias) == len(records)
+    hits = es.search(
+        index=alias, size=len(records), source=False, version=True, seq_no_primary_term=True
+    )["hits"]["hits"]
+    versions = {hit["_id"]: hit["_version"] for hit in hits}
+    assert versions == {record["id"]: record["version"] for record in records}
+    # One shard: every successful write takes the next sequence number, a refused duplicate none,
+    # so N products written exactly once hold exactly the numbers 0..N-1.
+    assert sorted(hit["_seq_no"] for hit in hits) == list(range(len(records)))
