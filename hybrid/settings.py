@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     max_result_window: PositiveInt = 1000
     search_timeout: PositiveFloat = 10.0
     vocabulary_ttl: PositiveFloat = Field(default=300.0, description="Facet vocabulary cache (s).")
+    understanding_bonus: float = Field(
+        default=0.5, ge=0, le=5, description="Post-fusion bonus for understood facets (x top)."
+    )
     exact_rescore_top_n: int = Field(
         default=50, ge=0, le=1000, description="kNN hits rescored exactly on quantized indices."
     )

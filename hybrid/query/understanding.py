@@ -295,3 +295,25 @@ def colour_bonus(hit_source: Mapping[str, Any] | None, parsed: ParsedQuery) -> f
     if _values(hit_source, IMAGE_COLOUR_FAMILY) & wanted:
         return IMAGE_MATCH_STRENGTH
     return 0.0
+
+
+def category_bonus(hit_source: Mapping[str, Any] | None, parsed: ParsedQuery) -> float:
+    """1 when the hit lies in an understood category's subtree, else 0."""
+    if not parsed.categories or not hit_source:
+        return 0.0
+    return 1.0 if _values(hit_source, CATEGORY_PATH) & set(parsed.categories) else 0.0
+
+
+def understood_bonus(hit_source: Mapping[str, Any] | None, parsed: ParsedQuery) -> float:
+    """How well a hit fits everything understood (0..1): the mean of the colour and category
+    fits over the facets the query named.
+
+    BM25's ``should`` boosts only reach hits the BM25 leg found; kNN hits ("maroon sneakers"
+    shares no word with "Burgundy Trainers") are brought in line by this post-fusion bonus.
+    """
+    parts = []
+    if parsed.colour_families:
+        parts.append(colour_bonus(hit_source, parsed))
+    if parsed.categories:
+        parts.append(category_bonus(hit_source, parsed))
+    return sum(parts) / len(parts) if parts else 0.0

@@ -36,9 +36,9 @@ from hybrid.query.understanding import (
     ParsedQuery,
     UnderstandingReport,
     apply_understanding,
-    colour_bonus,
     relaxation_steps,
     understand,
+    understood_bonus,
 )
 from hybrid.query.vocabulary import FacetVocabulary
 from hybrid.search.rerank import ExactRescorer, Reranker
@@ -172,8 +172,13 @@ class SearchService:
 
     def _fuse(self, request: SearchRequest, plan: Plan, results: LegResults) -> list[FusedHit]:
         fused = fuse(results.legs, request.fusion)
-        if plan.parsed.colour_families and plan.report.mode == "boost":
-            fused = rerank_with_bonus(fused, lambda hit: colour_bonus(hit.source, plan.parsed))
+        understood = plan.parsed.colour_families or plan.parsed.categories
+        if understood and plan.report.mode == "boost":
+            fused = rerank_with_bonus(
+                fused,
+                lambda hit: understood_bonus(hit.source, plan.parsed),
+                fraction=self.settings.understanding_bonus,
+            )
         if request.product_id is not None:
             fused = [hit for hit in fused if hit.id != request.product_id]
         return collapse_fused(fused) if request.collapse else fused
