@@ -276,7 +276,9 @@ def write_rejects(client: Elasticsearch, alias: str, rejects: Sequence[dict[str,
     index = rejects_index(alias)
     operations: list[dict[str, Any]] = []
     for reject in rejects:
-        operations += [{"index": {"_index": index, "_id": _reject_id(reject)}}, reject]
+        reject_id = _reject_id(reject)
+        action = {"_index": index} if reject_id is None else {"_index": index, "_id": reject_id}
+        operations += [{"index": action}, reject]
     with unavailable_is_transient(f"writing rejects to {index!r}"):
         response = client.bulk(operations=operations)
     if response["errors"]:

@@ -36,7 +36,11 @@ class MigrationReport:
 
 
 def record_from_document(source: dict[str, Any], version: int) -> ProductRecord:
-    """Rebuild the ingest record from a stored document (for re-embedding)."""
+    """Rebuild the ingest record from a stored document (for re-embedding).
+
+    Inline image bytes are not stored in the index (only ``"<bytes>"``), so a product that came
+    with inline images only is re-embedded without an image vector.
+    """
     data = {key: source[key] for key in _RECORD_FIELDS if key in source}
     data["images"] = [ref for ref in source.get("images", []) if ref != "<bytes>"]
     data["version"] = version

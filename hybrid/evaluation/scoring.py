@@ -92,9 +92,10 @@ def score_hits(
             for the top-10 metrics (nDCG@10, recall@10, MRR within the top 10, colour@10).
         deep: the hits of a deeper request, for recall@100 (default ``hits``).
     """
-    top = _ranked(hits, query)[:10]
+    kept = _ranked(hits, query)
+    top = kept[:10]
     ranked = [str(hit["_id"]) for hit in top]
-    deep_ranked = ranked if deep is None else [str(h["_id"]) for h in _ranked(deep, query)]
+    deep_ranked = [str(hit["_id"]) for hit in (kept if deep is None else _ranked(deep, query))]
     judged = query.judgments
     values: dict[str, float] = {}
     if judged:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 from transformers import AutoImageProcessor, AutoTokenizer
 
-from hybrid.catalog import ProductTruth, iter_products, render_image
+from hybrid.catalog import ProductTruth, build_record, iter_products, render_image
 from hybrid.model.captions import Caption, captions_for
 from hybrid.vocab import (
     CATEGORIES,
@@ -30,6 +30,19 @@ from hybrid.vocab import (
 
 #: The catalogue photo size; the processor resizes it to the model's input size.
 PHOTO_SIZE = 128
+
+# Catalogue drawing conventions the colourways follow (see hybrid.catalog.generate).
+_BACKDROPS: tuple[tuple[int, int, int], ...] = (
+    (246, 246, 246),
+    (238, 235, 229),
+    (229, 233, 238),
+    (242, 239, 232),
+    (226, 226, 226),
+    (205, 208, 212),
+    (190, 192, 196),
+)
+_MIN_BACKGROUND_DISTANCE = 70.0
+_LIGHT_LUMINANCE = 140.0
 
 Product = tuple[dict[str, Any], ProductTruth]
 
@@ -60,9 +73,65 @@ class TrainingSet:
         return int(self.group.shape[0])
 
 
-def generate_products(n: int, seed: int) -> list[Product]:
-    """The first ``n`` products of the catalogue with this seed."""
-    return list(iter_products(n, seed))
+def generate_products(n: int, seed: int, *, colourways: int = 0) -> list[Product]:
+    """The first ``n`` products of the catalogue with this seed, plus invented colourways.
+
+    Args:
+        n: catalogue products.
+        seed: the catalogue seed.
+        colourways: extra colours drawn per product (see :func:`colourway`); each joins the
+            product's variant group, so every model is seen in at least two colours, including
+            light products on the darker backdrops that the catalogue uses for them.
+    """
+    products = list(iter_products(n, seed))
+    rng = random.Random(seed)  # noqa: S311 - reproducible sampling, not cryptography
+    extra = [
+        _with_record(colourway(truth, rng=rng, number=k), seed)
+        for k in range(colourways)
+        for _, truth in products
+    ]
+    return products + extra
+
+
+def colourway(truth: ProductTruth, *, rng: random.Random, number: int = 0) -> ProductTruth:
+    """The same product (shape, pattern, layout) in another colour family.
+
+    The backdrop is drawn again among the catalogue's backdrops far enough from the new colour,
+    so the model also learns that the backdrop says nothing about the product.
+    """
+    family = rng.choice([f for f in COLOUR_FAMILIES if f != truth.colour_family])
+    colour = rng.choice([c for c in COLOURS.values() if c.family == family])
+    rgb = tuple(min(255, max(0, v + rng.randint(-8, 8))) for v in colour.rgb)
+    far = [b for b in _BACKDROPS if _distance(b, colour.rgb) >= _MIN_BACKGROUND_DISTANCE]
+    background = rng.choice(far or list(_BACKDROPS[-2:]))
+    label = "field" if truth.colour_label == "wrong" else truth.colour_label
+    return replace(
+        truth,
+        id=f"{truth.id}-cw{number}",
+        colour_name=colour.name,
+        colour_family=colour.family,
+        rgb=(rgb[0], rgb[1], rgb[2]),
+        pattern_rgb=_pattern_shade(colour.rgb),
+        background_rgb=background,
+        colour_label=label,
+        labelled_colour=None if label == "none" else colour.name,
+    )
+
+
+def _with_record(truth: ProductTruth, seed: int) -> Product:
+    return build_record(truth, seed), truth
+
+
+def _distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    return float(sum((x - y) ** 2 for x, y in zip(a, b, strict=True)) ** 0.5)
+
+
+def _pattern_shade(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    """A darker shade of a light colour, a lighter one of a dark colour (as the catalogue)."""
+    r, g, b = rgb
+    if 0.299 * r + 0.587 * g + 0.114 * b > _LIGHT_LUMINANCE:
+        return (round(r * 0.65), round(g * 0.65), round(b * 0.65))
+    return (round(r + (255 - r) * 0.35), round(g + (255 - g) * 0.35), round(b + (255 - b) * 0.35))
 
 
 def caption_sets(products: Sequence[Product], *, seed: int) -> list[list[Caption]]:

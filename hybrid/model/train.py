@@ -71,6 +71,7 @@ class TrainOptions:
         category_focus: share of each batch drawn from one category (hard negatives).
         aux_weight: weight of the category / colour-family probes.
         max_shift: augmentation, random translation of photos by up to this many pixels.
+        colourways: augmentation, invented extra colours per product (same model).
         vocab_size: tokenizer vocabulary size target.
         threads: torch CPU threads.
     """
@@ -84,6 +85,7 @@ class TrainOptions:
     category_focus: float = 0.5
     aux_weight: float = 1.0
     max_shift: int = 2
+    colourways: int = 1
     vocab_size: int = 2048
     threads: int = 2
 
@@ -240,7 +242,7 @@ def _train(
     threads = torch.get_num_threads()
     torch.set_num_threads(options.threads)
     try:
-        products = generate_products(n_products, seed)
+        products = generate_products(n_products, seed, colourways=options.colourways)
         captions = caption_sets(products, seed=seed)
         vocabulary = train_bpe(tokenizer_corpus(products, captions), vocab_size=options.vocab_size)
         write_processor_files(vocabulary, spec=spec, module_dir=staging / MODULE_DIR)

@@ -3,12 +3,17 @@ redeliveries and a bad image in the middle of a batch."""
 
 from __future__ import annotations
 
+import http.server
+import io
 import math
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
+from PIL import Image
 
 from hybrid import es as es_ops
 from hybrid.catalog import iter_records, write_catalog
@@ -154,3 +159,45 @@ def test_one_bad_image_is_dead_lettered_and_the_rest_indexed(
     assert reject["record"]["images"] == [{"path": f"{test_images.name}/broken.png"}]
     assert reject["attempts"] == 1
     assert reject["task_id"]
+
+
+@pytest.fixture
+def flaky_image_url() -> Iterator[str]:
+    """A loopback URL answering 503 twice, then a PNG: a transient failure worth retrying."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (30, 160, 60)).save(buffer, format="PNG")
+    body, failures = buffer.getvalue(), [503, 503]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(failures.pop() if failures else 200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/green.png"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_a_transient_image_failure_is_retried_and_the_batch_summary_carried(
+    settings: Settings, worker: object, es: Elasticsearch, test_images: Path, flaky_image_url: str
+) -> None:
+    records = _catalogue(test_images, 3)
+    records[0]["images"] = [flaky_image_url]
+    (summary,) = _run(settings, [records])
+    # the first attempt indexed the other two; the retry the flaky one; one summary tells all
+    assert sorted(summary["indexed"]) == sorted(r["id"] for r in records)
+    assert (summary["rejected"], summary["retry"]) == ([], [])
+    assert summary["retried"] == 2
+    doc = es.get(index=settings.index_alias, id=records[0]["id"])["_source"]
+    assert doc["image_colour_family"] == "green"
+    assert _rejects(es, settings.index_alias) == []

@@ -33,11 +33,13 @@ def metrics() -> dict[str, float | int]:
     return evaluate_demo_model(embedder, n_products=600, seed=2024)
 
 
+@pytest.mark.slow
 def test_text_queries_find_the_right_category_and_colour(metrics: dict[str, float | int]) -> None:
     assert metrics["text_queries"] > 1000
     assert metrics["text_to_image_recall@10"] >= 0.8
 
 
+@pytest.mark.slow
 def test_photos_find_the_same_model_in_other_colours(metrics: dict[str, float | int]) -> None:
     assert metrics["image_queries"] > 300
     assert metrics["image_to_image_same_model_recall@10"] >= 0.9
@@ -71,6 +73,7 @@ def test_tokenizer_is_clip_bpe_with_whole_words_for_shop_terms() -> None:
     assert tokenizer.model_max_length == 32
 
 
+@pytest.mark.slow
 def test_sentence_transformers_loads_it_like_clip_in_a_fresh_process() -> None:
     script = (
         "import sys\n"
@@ -94,6 +97,7 @@ def test_sentence_transformers_loads_it_like_clip_in_a_fresh_process() -> None:
     assert result.stdout.strip().splitlines()[-1] == "(1, 128) (2, 128)"
 
 
+@pytest.mark.slow
 def test_train_demo_writes_a_loadable_model(tmp_path: Path) -> None:
     out = tmp_path / "tiny"
     args = ["train-demo", "--out", str(out), "--n", "24", "--epochs", "1", "--no-evaluate"]

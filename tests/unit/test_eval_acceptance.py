@@ -16,6 +16,7 @@ def score(query: str, kind: str, mode: str, **values: float) -> QueryScores:
 SCORES = [
     score("t1", "text", "bm25", ndcg_at_10=0.8),
     score("t1", "text", "knn", ndcg_at_10=0.2),
+    score("t1", "text", "knn_text", ndcg_at_10=0.75),
     score("t1", "text", "hybrid_rrf", ndcg_at_10=0.7),
     score("t1", "text", "hybrid_rrf+qu", ndcg_at_10=0.9),
     score("s1", "colour_synonym", "bm25", ndcg_at_10=0.1),
@@ -39,11 +40,12 @@ def test_paired_means_use_only_queries_both_modes_ran() -> None:
 
 
 def test_acceptance_checks_and_verdicts() -> None:
-    checks = acceptance(SCORES, ["bm25", "knn", "hybrid_rrf", "hybrid_rrf+qu"])
+    checks = acceptance(SCORES, ["bm25", "knn", "knn_text", "hybrid_rrf", "hybrid_rrf+qu"])
     table = {(c.name, c.mode): (c.passed, c.queries) for c in checks}
     assert table == {
         ("nDCG@10 vs BM25", "hybrid_rrf"): (True, 2),
         ("nDCG@10 vs kNN", "hybrid_rrf"): (True, 3),
+        ("nDCG@10 vs kNN text", "hybrid_rrf"): (False, 1),  # 0.7 against 0.75 on t1
         ("nDCG@10 colour syn.", "hybrid_rrf+qu"): (True, 1),
         ("nDCG@10 text queries", "hybrid_rrf+qu"): (True, 3),
         ("image+text colour@10", "hybrid_rrf"): (False, 1),

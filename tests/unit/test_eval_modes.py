@@ -43,7 +43,7 @@ def test_hybrid_modes_run_every_applicable_leg_with_their_fusion() -> None:
     assert request.active_legs == ("bm25", "image_knn", "text_knn")
     assert (request.fusion.method, request.fusion.normalisation) == ("linear", "zscore")
     assert MODES["hybrid_single"](IMAGE_TEXT, settings=SETTINGS).fusion.method == "single"
-    assert MODES["hybrid_rrf"](IMAGE, settings=SETTINGS).active_legs == ("image_knn", "text_knn")
+    assert MODES["hybrid_rrf"](IMAGE, settings=SETTINGS).active_legs == ("image_knn",)
 
 
 def test_understanding_variants() -> None:

@@ -28,21 +28,28 @@ def test_defaults_of_a_text_request() -> None:
     request = parse({"text": "  red sneakers  "})
     assert request.text == "red sneakers"
     assert (request.size, request.page, request.offset) == (10, 1, 0)
-    assert request.fusion.method == DEFAULT_FUSION_METHOD == "rrf"
+    assert request.fusion.method == DEFAULT_FUSION_METHOD == "linear"
     assert (request.fusion.rrf_k, request.fusion.window) == (60, 100)
     assert request.active_legs == ("bm25", "image_knn", "text_knn")
     assert (request.understanding, request.collapse, request.facets) == ("boost", False, True)
 
 
-def test_product_id_only_runs_the_knn_legs() -> None:
+def test_product_id_only_runs_the_image_knn_leg() -> None:
     request = parse({"product_id": "sku-42"})
-    assert request.active_legs == ("image_knn", "text_knn")
+    assert request.active_legs == ("image_knn",)
+
+
+def test_pure_image_query_runs_text_knn_only_when_asked_for() -> None:
+    weighted = parse({"product_id": "sku-42", "fusion": {"weights": {"text_knn": 0.5}}})
+    assert weighted.active_legs == ("image_knn", "text_knn")
+    named = parse({"product_id": "sku-42", "legs": ["image_knn", "text_knn"]})
+    assert named.active_legs == ("image_knn", "text_knn")
 
 
 def test_image_reference_is_accepted() -> None:
     request = parse({"image": {"url": "https://example.com/shoe.jpg"}})
     assert request.image is not None
-    assert request.active_legs == ("image_knn", "text_knn")
+    assert request.active_legs == ("image_knn",)
 
 
 def test_requires_text_image_or_product_id() -> None:
