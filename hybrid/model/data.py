@@ -32,15 +32,6 @@ from hybrid.vocab import (
 PHOTO_SIZE = 128
 
 # Catalogue drawing conventions the colourways follow (see hybrid.catalog.generate).
-_BACKDROPS: tuple[tuple[int, int, int], ...] = (
-    (246, 246, 246),
-    (238, 235, 229),
-    (229, 233, 238),
-    (242, 239, 232),
-    (226, 226, 226),
-    (205, 208, 212),
-    (190, 192, 196),
-)
 _MIN_BACKGROUND_DISTANCE = 70.0
 _LIGHT_LUMINANCE = 140.0
 
@@ -85,25 +76,32 @@ def generate_products(n: int, seed: int, *, colourways: int = 0) -> list[Product
     """
     products = list(iter_products(n, seed))
     rng = random.Random(seed)  # noqa: S311 - reproducible sampling, not cryptography
+    backdrops = sorted({truth.background_rgb for _, truth in products})
     extra = [
-        _with_record(colourway(truth, rng=rng, number=k), seed)
+        _with_record(colourway(truth, rng=rng, backdrops=backdrops, number=k), seed)
         for k in range(colourways)
         for _, truth in products
     ]
     return products + extra
 
 
-def colourway(truth: ProductTruth, *, rng: random.Random, number: int = 0) -> ProductTruth:
+def colourway(
+    truth: ProductTruth,
+    *,
+    rng: random.Random,
+    backdrops: Sequence[tuple[int, int, int]],
+    number: int = 0,
+) -> ProductTruth:
     """The same product (shape, pattern, layout) in another colour family.
 
-    The backdrop is drawn again among the catalogue's backdrops far enough from the new colour,
-    so the model also learns that the backdrop says nothing about the product.
+    The backdrop is drawn again among ``backdrops`` (those the catalogue used) far enough from
+    the new colour, so the model also learns that the backdrop says nothing about the product.
     """
     family = rng.choice([f for f in COLOUR_FAMILIES if f != truth.colour_family])
     colour = rng.choice([c for c in COLOURS.values() if c.family == family])
     rgb = tuple(min(255, max(0, v + rng.randint(-8, 8))) for v in colour.rgb)
-    far = [b for b in _BACKDROPS if _distance(b, colour.rgb) >= _MIN_BACKGROUND_DISTANCE]
-    background = rng.choice(far or list(_BACKDROPS[-2:]))
+    far = [b for b in backdrops if _distance(b, colour.rgb) >= _MIN_BACKGROUND_DISTANCE]
+    background = rng.choice(far) if far else min(backdrops, key=sum)
     label = "field" if truth.colour_label == "wrong" else truth.colour_label
     return replace(
         truth,
