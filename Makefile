@@ -16,6 +16,7 @@ system-deps:
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null
 	@$(BIN)/python -m pip install -q --disable-pip-version-check "uv>=0.5"
 	@VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q -e ".[dev]"
 	@$(BIN)/python -c "from hybrid.stack.elasticsearch import find_java; from hybrid.settings import Settings; find_java(Settings())" 2>/dev/null \
