@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from hybrid.catalog.plan import QUERY_TYPES, QuerySpec, QueryType
-from hybrid.catalog.truth import ProductTruth
+from hybrid.catalog.truth import ProductTruth, iter_json_objects
 from hybrid.errors import InvalidRequestError
 
 _GRADES = (3, 2, 1)
@@ -168,18 +168,4 @@ def load_queries(path: Path) -> list[JudgedQuery]:
     Raises:
         InvalidRequestError: if a line is not JSON or not a valid judged query.
     """
-    queries: list[JudgedQuery] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidRequestError(
-                    f"{path}:{number} is not JSON; expected one judged query per line"
-                ) from exc
-            if not isinstance(data, dict):
-                raise InvalidRequestError(f"{path}:{number} is not a JSON object")
-            queries.append(JudgedQuery.from_dict(data))
-    return queries
+    return [JudgedQuery.from_dict(data) for data in iter_json_objects(path, what="judged query")]

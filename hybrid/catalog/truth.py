@@ -94,11 +94,11 @@ class ProductTruth:
         return cls(**values)
 
 
-def read_truth(path: Path) -> Iterator[ProductTruth]:
-    """Stream the truths of a ``truth.jsonl`` file written by ``write_catalog``.
+def iter_json_objects(path: Path, *, what: str) -> Iterator[dict[str, Any]]:
+    """Stream the JSON objects of a JSONL file, one per non-blank line.
 
     Raises:
-        InvalidRequestError: if a line is not a valid truth record.
+        InvalidRequestError: naming the file and line, if a line is not a JSON object.
     """
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -108,6 +108,18 @@ def read_truth(path: Path) -> Iterator[ProductTruth]:
                 data = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InvalidRequestError(
-                    f"{path}:{number} is not JSON; expected one truth record per line"
+                    f"{path}:{number} is not JSON; expected one {what} per line"
                 ) from exc
-            yield ProductTruth.from_dict(data)
+            if not isinstance(data, dict):
+                raise InvalidRequestError(f"{path}:{number} is not a JSON object")
+            yield data
+
+
+def read_truth(path: Path) -> Iterator[ProductTruth]:
+    """Stream the truths of a ``truth.jsonl`` file written by ``write_catalog``.
+
+    Raises:
+        InvalidRequestError: if a line is not a valid truth record.
+    """
+    for data in iter_json_objects(path, what="truth record"):
+        yield ProductTruth.from_dict(data)
