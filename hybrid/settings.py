@@ -102,12 +102,21 @@ class Settings(BaseSettings):
     max_num_candidates: PositiveInt = 1000
     max_result_window: PositiveInt = 1000
     search_timeout: PositiveFloat = 10.0
+    warm_up: bool = Field(
+        default=True,
+        description="The API loads the model and encodes a query before it accepts requests, "
+        "so the first search does not pay the model load.",
+    )
     vocabulary_ttl: PositiveFloat = Field(default=300.0, description="Facet vocabulary cache (s).")
     understanding_bonus: float = Field(
         default=0.5, ge=0, le=5, description="Post-fusion bonus for understood facets (x top)."
     )
-    exact_rescore_top_n: int = Field(
-        default=50, ge=0, le=1000, description="kNN hits rescored exactly on quantized indices."
+    rescore_oversample: float = Field(
+        default=2.0,
+        ge=0,
+        le=10,
+        description="Quantized indices: kNN gathers oversample x k candidates and Elasticsearch "
+        "rescores them on the full-precision vectors (rescore_vector); 0 turns it off.",
     )
 
     @property

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 
 from hybrid.api import errors, health, products, search
@@ -19,20 +24,43 @@ large, 422 invalid content (unknown field, bad filter, NaN, size over the cap, n
 503 Elasticsearch or Redis unavailable, 504 over the search timeout."""
 
 
+logger = logging.getLogger(__name__)
+
+
 def create_app(settings: Settings | None = None, *, service: Searcher | None = None) -> FastAPI:
     """Build the API.
 
     Args:
         settings: limits, index and services; default :func:`~hybrid.settings.get_settings`.
         service: the searcher (tests pass a fake); default: a
-            :class:`hybrid.search.SearchService` created on the first search.
+            :class:`hybrid.search.SearchService`, whose model is loaded at start-up when
+            ``settings.warm_up`` is set (else on the first search).
     """
     settings = settings or get_settings()
-    app = FastAPI(title="Hybrid product search", version="0.1.0", description=DESCRIPTION)
-    app.state.api = ApiState(settings, service=service)
+    state = ApiState(settings, service=service)
+    app = FastAPI(
+        title="Hybrid product search", version="0.1.0", description=DESCRIPTION,
+        lifespan=_warm_up(state) if settings.warm_up else None,
+    )  # fmt: skip
+    app.state.api = state
     for module in (search, products, health):
         app.include_router(module.router)
     errors.install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings), default=DEFAULT_MAX_BODY)
     install_openapi(app, [SearchRequest, ProductRecord])
     return app
+
+
+def _warm_up(state: ApiState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that loads the model before the server accepts requests.
+
+    A model that cannot be loaded stops the start-up: every search would fail anyway.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        logger.info("loading the search model (%s)", state.settings.model)
+        await anyio.to_thread.run_sync(state.warm_up)
+        yield
+
+    return lifespan

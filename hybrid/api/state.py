@@ -67,6 +67,16 @@ class ApiState:
                 self._service = SearchService(self.settings)
             return self._service
 
+    def warm_up(self) -> None:
+        """Load the default search service's model now (no-op for an injected searcher)."""
+        with self._lock:
+            injected = self._service is not None
+        if not injected:
+            service = self.searcher()
+            warm = getattr(service, "warm_up", None)
+            if warm is not None:
+                warm()
+
     def celery(self) -> Celery:
         """The Celery app used to enqueue ingestion and delete tasks (created on first use)."""
         with self._lock:

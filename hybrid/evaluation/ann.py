@@ -4,21 +4,18 @@ For each query and kNN leg, the same query vector the search service uses (its o
 :class:`~hybrid.search.vectors.QueryEncoder`) is searched two ways:
 
 * ``served``: the leg as :class:`~hybrid.search.SearchService` runs it (HNSW over quantized
-  vectors, then the exact rescoring of the head on quantized indices);
-* ``raw``: the same without any reranker: the HNSW order alone;
+  vectors, then Elasticsearch's ``rescore_vector`` on the full-precision vectors);
+* ``raw``: the same without rescoring or reranker: the quantized HNSW order alone;
 
 and compared with :class:`ExactIndex`, a brute-force cosine search over the full-precision
 vectors read from the index. Recall is :func:`hybrid.evaluation.metrics.overlap_at_k`.
 
-:class:`StoredVectors` holds those vectors once per run. It also serves the service's exact
-rescoring from memory (:meth:`StoredVectors.read`): the same full-precision vectors the service
-would fetch with ``mget`` on every kNN leg, so the rankings are unchanged and the run is faster.
+:class:`StoredVectors` holds those vectors once per run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -66,7 +63,7 @@ class ExactIndex:
 
 
 class StoredVectors:
-    """Every stored vector of the kNN fields, keyed by leg: exact search and a vector reader."""
+    """Every stored vector of the kNN fields, keyed by leg, for exact search."""
 
     def __init__(self, by_leg: Mapping[KnnLeg, tuple[Sequence[str], np.ndarray]]) -> None:
         self.exact = {leg: ExactIndex(ids, vectors) for leg, (ids, vectors) in by_leg.items()}
@@ -74,16 +71,6 @@ class StoredVectors:
             LEG_VECTOR_FIELD[leg]: ({doc: i for i, doc in enumerate(ids)}, vectors)
             for leg, (ids, vectors) in by_leg.items()
         }
-
-    def read(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """``{id: {field: vector}}`` like :func:`hybrid.es.stored_vectors` (rows as arrays)."""
-        found: dict[str, dict[str, Any]] = {}
-        for field, (rows, vectors) in self._rows.items():
-            for doc in ids:
-                row = rows.get(doc)
-                if row is not None:
-                    found.setdefault(doc, {})[field] = vectors[row]
-        return found
 
 
 def query_vectors(service: SearchService, query: JudgedQuery) -> QueryVectors:

@@ -14,14 +14,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
 
 from hybrid import es as es_ops
 from hybrid.catalog import QUERY_TYPES, JudgedQuery, load_queries
-from hybrid.embedding import Embedder, get_embedder
+from hybrid.embedding import get_embedder
 from hybrid.errors import ConfigurationError, HybridSearchError, InvalidRequestError
 from hybrid.evaluation import ann, store
 from hybrid.evaluation.caching import CachingEmbedder
@@ -29,7 +29,6 @@ from hybrid.evaluation.modes import EVAL_DEPTH, Mode
 from hybrid.evaluation.scoring import METRICS, Cell, QueryScores, aggregate, score_hits
 from hybrid.query.fields import KNN_LEGS, LEG_VECTOR_FIELD
 from hybrid.search import SearchService
-from hybrid.search.rerank import ExactRescorer, VectorReader
 from hybrid.settings import Settings
 
 PRODUCTS_FILE = "products.jsonl"
@@ -47,8 +46,7 @@ class EvalConfig:
         modes: the modes to run, in report order.
         n_queries: at most this many queries of each type (None = all).
         reuse_index: search the index already behind the alias instead of rebuilding it.
-        ann: also measure ANN recall of the kNN legs (reads every stored vector, which also
-            serves the exact rescoring from memory).
+        ann: also measure ANN recall of the kNN legs (reads every stored vector).
         depth: hits asked for per query (recall@100 needs 100).
     """
 
@@ -186,23 +184,13 @@ def load_vectors(settings: Settings) -> ann.StoredVectors:
     return ann.StoredVectors(by_leg)
 
 
-def make_service(
-    settings: Settings, embedder: Embedder, vectors: ann.StoredVectors | None
-) -> SearchService:
-    """The search service, its exact rescoring (if any) reading ``vectors`` from memory."""
-    service = SearchService(settings, embedder=embedder)
-    if vectors is not None and isinstance(service.reranker, ExactRescorer):
-        reader = cast(VectorReader, vectors.read)  # arrays where lists are declared: same values
-        service.reranker = ExactRescorer(reader, top_n=service.reranker.top_n)
-    return service
-
-
 def run_ann(
     service: SearchService, queries: Sequence[JudgedQuery], vectors: ann.StoredVectors, *,
     settings: Settings, progress: Progress,
 ) -> list[QueryScores]:  # fmt: skip
     """ANN recall@10 of both kNN legs on every query (see :mod:`hybrid.evaluation.ann`)."""
-    raw = SearchService(settings, client=service.client, embedder=service.encoder.embedder,
+    raw = SearchService(settings.model_copy(update={"rescore_oversample": 0.0}),
+                        client=service.client, embedder=service.encoder.embedder,
                         reranker=ann.no_rerank)  # fmt: skip
     task = progress.add_task("ANN recall", total=len(queries))
     scores: list[QueryScores] = []
@@ -243,7 +231,7 @@ def run_evaluation(settings: Settings, config: EvalConfig, *, console: Console) 
             model = f"{embedder.model_id} ({embedder.dims} dims)"
         with watch.phase("vectors"):
             vectors = load_vectors(settings) if config.ann else None
-        service = make_service(settings, embedder, vectors)
+        service = SearchService(settings, embedder=embedder)
         with Progress(console=console, transient=True) as progress:
             with watch.phase("search"):
                 scores = run_modes(service, queries, config.modes, settings=settings,
@@ -281,7 +269,7 @@ def result_dict(result: EvalResult) -> dict[str, Any]:
             "colour@10": "share of the top 10 whose colour_family (else image_colour_family) "
             "is the family the query text names",
             "ann_recall@10": "kNN leg top 10 as served vs exact brute-force cosine top 10",
-            "ann_recall@10_raw": "the same without exact rescoring (HNSW order)",
+            "ann_recall@10_raw": "the same without rescoring (quantized HNSW order)",
         },
         "results": _table_dict(result.table),
         "ann": _table_dict(result.ann),

@@ -23,18 +23,38 @@ _EVAL_SEED = 2024  # mirrors hybrid.model.evaluate.EVAL_SEED
 @model_app.command("train-demo")
 def train_demo(
     out: Annotated[Path, typer.Option(help="Model directory to (re)write.")] = DEMO_MODEL_DIR,
+    *,
     n: Annotated[int, typer.Option(help="Training products.", min=16)] = 4000,
     epochs: Annotated[int, typer.Option(help="Passes over the products.", min=1)] = 10,
     seed: Annotated[int, typer.Option(help="Catalogue seed of the training products.")] = (
         _TRAIN_SEED
     ),
+    colourways: Annotated[
+        int | None, typer.Option(help="Invented extra colours per product (default: recipe's).")
+    ] = None,
+    group_weight: Annotated[
+        float | None, typer.Option(help="Weight of the same-model photo term (default: recipe's).")
+    ] = None,
+    threads: Annotated[int, typer.Option(help="torch CPU threads.", min=1)] = 2,
     evaluate: Annotated[bool, typer.Option(help="Measure held-out recall afterwards.")] = True,
 ) -> None:
-    """Train the demo CLIP on generated products and save it for sentence-transformers."""
-    from hybrid.model.train import train_demo_model
+    """Train the demo CLIP on generated products and save it for sentence-transformers.
 
+    The defaults are the recipe of the shipped weights.
+    """
+    from dataclasses import replace
+
+    from hybrid.model.train import TrainOptions, train_demo_model
+
+    options = replace(TrainOptions(), threads=threads)
+    if colourways is not None:
+        options = replace(options, colourways=colourways)
+    if group_weight is not None:
+        options = replace(options, group_weight=group_weight)
     try:
-        report = train_demo_model(out, n_products=n, seed=seed, epochs=epochs, evaluate=evaluate)
+        report = train_demo_model(
+            out, n_products=n, seed=seed, epochs=epochs, options=options, evaluate=evaluate
+        )
     except HybridSearchError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

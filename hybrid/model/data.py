@@ -43,7 +43,8 @@ class TrainingSet:
     """Tensors for training, one row per product.
 
     Attributes:
-        pixels: processed photos, ``(n, 3, size, size)`` float32.
+        pixels: processed photos, ``(n, views, 3, size, size)`` float32: view 0 is the
+            catalogue photo, the others the same product on other backdrops.
         input_ids: caption tokens, ``(n, captions, context)`` int64, padded with the end token.
         attention_mask: ``(n, captions, context)`` int64.
         levels: each caption's :class:`~hybrid.model.captions.Level`, ``(n, captions)``.
@@ -116,6 +117,17 @@ def colourway(
     )
 
 
+def on_backdrop(
+    truth: ProductTruth, *, rng: random.Random, backdrops: Sequence[tuple[int, int, int]]
+) -> ProductTruth:
+    """The same product on another of ``backdrops`` far enough from its colour (if any)."""
+    far = [
+        b for b in backdrops
+        if b != truth.background_rgb and _distance(b, truth.rgb) >= _MIN_BACKGROUND_DISTANCE
+    ]  # fmt: skip
+    return replace(truth, background_rgb=rng.choice(far)) if far else truth
+
+
 def _with_record(truth: ProductTruth, seed: int) -> Product:
     return build_record(truth, seed), truth
 
@@ -156,7 +168,12 @@ def tokenizer_corpus(
 
 
 def build_training_set(
-    products: Sequence[Product], captions: Sequence[Sequence[Caption]], *, module_dir: Path
+    products: Sequence[Product],
+    captions: Sequence[Sequence[Caption]],
+    *,
+    module_dir: Path,
+    backdrop_views: int = 0,
+    seed: int = 0,
 ) -> TrainingSet:
     """Render, preprocess and tokenise every product.
 
@@ -164,11 +181,21 @@ def build_training_set(
         products: the training products.
         captions: their captions (the same number for every product).
         module_dir: the CLIP module directory holding the tokenizer and processor files.
+        backdrop_views: extra photos of each product on another catalogue backdrop (one far
+            enough from its colour): a white product always stands on a dark backdrop in the
+            catalogue, and without these views the backdrop alone would group such products.
+        seed: fixes the backdrops drawn.
     """
     processor = AutoImageProcessor.from_pretrained(str(module_dir))  # type: ignore[no-untyped-call]
     tokenizer = AutoTokenizer.from_pretrained(str(module_dir))
     truths = [truth for _, truth in products]
-    pixels = _pixels(processor, truths)
+    rng = random.Random(seed)  # noqa: S311 - reproducible sampling, not cryptography
+    backdrops = sorted({truth.background_rgb for truth in truths})
+    views = [truths] + [
+        [on_backdrop(truth, rng=rng, backdrops=backdrops) for truth in truths]
+        for _ in range(backdrop_views)
+    ]
+    pixels = torch.stack([_pixels(processor, view) for view in views], dim=1)
     texts = [caption.text for product_captions in captions for caption in product_captions]
     tokens = tokenizer(
         texts,

@@ -87,7 +87,35 @@ def build_clip(spec: DemoClipSpec, vocabulary: BpeVocabulary) -> CLIPModel:
         "projection_dim": spec.projection_dim,
     }
     config = CLIPConfig(text_config=text, vision_config=vision, projection_dim=spec.projection_dim)
-    return CLIPModel(config)
+    model = CLIPModel(config)
+    _init_sincos_positions(model, spec)
+    return model
+
+
+def _init_sincos_positions(model: CLIPModel, spec: DemoClipSpec) -> None:
+    """Start the patch position embeddings from a 2-D sine-cosine grid (as in MAE).
+
+    They stay ordinary learnt parameters; the grid only gives a small model, trained briefly,
+    a sense of where each patch is from the first step, which "the same model" (same framing,
+    other colour) depends on.
+    """
+    import torch
+
+    side = spec.image_size // spec.patch_size
+    quarter = spec.vision_width // 4
+    omega = 1.0 / 10000 ** (torch.arange(quarter, dtype=torch.float32) / quarter)
+    ys, xs = torch.meshgrid(
+        torch.arange(side, dtype=torch.float32), torch.arange(side, dtype=torch.float32),
+        indexing="ij",
+    )  # fmt: skip
+    parts = []
+    for coords in (ys.flatten(), xs.flatten()):
+        angles = coords[:, None] * omega[None, :]
+        parts += [torch.sin(angles), torch.cos(angles)]
+    grid = torch.cat(parts, dim=1)  # (patches, 4 * quarter)
+    weight = model.vision_model.embeddings.position_embedding.weight
+    with torch.no_grad():
+        weight[1:, : grid.shape[1]] = grid  # row 0 is the class token's position
 
 
 def preprocessor_config(spec: DemoClipSpec) -> dict[str, Any]:

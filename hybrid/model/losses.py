@@ -15,7 +15,7 @@ import torch.nn.functional as F  # noqa: N812 - the usual name
 
 from hybrid.model.captions import Level
 
-#: Temperature of the photo-to-photo term (fixed; the photo-caption one is learnt, as in CLIP).
+#: Default temperature of the photo-to-photo term (fixed; the photo-caption one is learnt).
 IMAGE_TEMPERATURE = 0.1
 
 
@@ -72,10 +72,12 @@ def clip_loss(
     return (multi_positive_nce(logits, positives) + multi_positive_nce(logits.T, positives.T)) / 2
 
 
-def group_loss(image_embeds: torch.Tensor, group: torch.Tensor) -> torch.Tensor:
+def group_loss(
+    image_embeds: torch.Tensor, group: torch.Tensor, *, temperature: float = IMAGE_TEMPERATURE
+) -> torch.Tensor:
     """InfoNCE pulling photos of one model (other colours) together, photo against photo."""
     eye = torch.eye(len(group), dtype=torch.bool, device=group.device)
-    logits = (image_embeds @ image_embeds.T / IMAGE_TEMPERATURE).masked_fill(eye, float("-inf"))
+    logits = (image_embeds @ image_embeds.T / temperature).masked_fill(eye, float("-inf"))
     positives = (group[:, None] == group[None, :]) & ~eye
     return multi_positive_nce(logits, positives)
 

@@ -44,7 +44,13 @@ from hybrid.model.layout import (
     save_sentence_transformer,
     write_processor_files,
 )
-from hybrid.model.losses import AuxiliaryHeads, caption_positives, clip_loss, group_loss
+from hybrid.model.losses import (
+    IMAGE_TEMPERATURE,
+    AuxiliaryHeads,
+    caption_positives,
+    clip_loss,
+    group_loss,
+)
 from hybrid.model.tokenizer import train_bpe
 from hybrid.vocab import CATEGORIES, COLOUR_FAMILIES
 
@@ -68,10 +74,13 @@ class TrainOptions:
         warmup_steps: steps with a linearly rising learning rate (then cosine decay).
         max_grad_norm: gradient clipping threshold.
         group_weight: weight of the photo-to-photo (same model) term.
+        group_temperature: temperature of that term (lower: harder negatives count more).
         category_focus: share of each batch drawn from one category (hard negatives).
         aux_weight: weight of the category / colour-family probes.
         max_shift: augmentation, random translation of photos by up to this many pixels.
         colourways: augmentation, invented extra colours per product (same model).
+        backdrop_views: augmentation, extra photos of each product on other backdrops; each
+            step shows one view at random.
         vocab_size: tokenizer vocabulary size target.
         threads: torch CPU threads.
     """
@@ -82,10 +91,12 @@ class TrainOptions:
     warmup_steps: int = 50
     max_grad_norm: float = 5.0
     group_weight: float = 1.5
+    group_temperature: float = IMAGE_TEMPERATURE
     category_focus: float = 0.5
     aux_weight: float = 1.0
     max_shift: int = 2
     colourways: int = 1
+    backdrop_views: int = 0
     vocab_size: int = 2048
     threads: int = 2
 
@@ -246,7 +257,10 @@ def _train(
         captions = caption_sets(products, seed=seed)
         vocabulary = train_bpe(tokenizer_corpus(products, captions), vocab_size=options.vocab_size)
         write_processor_files(vocabulary, spec=spec, module_dir=staging / MODULE_DIR)
-        data = build_training_set(products, captions, module_dir=staging / MODULE_DIR)
+        data = build_training_set(
+            products, captions, module_dir=staging / MODULE_DIR,
+            backdrop_views=options.backdrop_views, seed=seed,
+        )  # fmt: skip
         torch.manual_seed(seed)
         model = build_clip(spec, vocabulary)
         steps, final_loss = _fit(model, data, epochs=epochs, seed=seed, options=options)
@@ -326,7 +340,8 @@ def _step_loss(
 ) -> torch.Tensor:
     index = torch.tensor(rows)
     pick = torch.randint(0, data.input_ids.shape[1], (len(rows),), generator=generator)
-    pixels = _shift(data.pixels[index], options.max_shift, generator=generator)
+    view = torch.randint(0, data.pixels.shape[1], (len(rows),), generator=generator)
+    pixels = _shift(data.pixels[index, view], options.max_shift, generator=generator)
     image = F.normalize(model.get_image_features(pixel_values=pixels).pooler_output, dim=-1)
     mask = data.attention_mask[index, pick]
     length = int(mask.sum(dim=1).max())  # pad only to the longest caption of the batch
@@ -338,7 +353,9 @@ def _step_loss(
     levels = data.levels[index, pick]
     positives = caption_positives(levels, group=group, category=category, family=family)
     loss = clip_loss(image, text, logit_scale=model.logit_scale, positives=positives)
-    loss = loss + options.group_weight * group_loss(image, group)
+    loss = loss + options.group_weight * group_loss(
+        image, group, temperature=options.group_temperature
+    )
     auxiliary = heads.loss(image, text, levels=levels, category=category, family=family)
     return loss + options.aux_weight * auxiliary
 

@@ -47,6 +47,8 @@ DEFAULT_BOOSTS: Final[Mapping[str, float]] = MappingProxyType(
 DEFAULT_MINIMUM_SHOULD_MATCH: Final = "2<-34%"
 #: Elasticsearch rejects ``num_candidates`` above this.
 ES_MAX_NUM_CANDIDATES: Final = 10_000
+#: Elasticsearch accepts ``rescore_vector.oversample`` from 1 to 10 (0 turns it off).
+MAX_OVERSAMPLE: Final = 10.0
 #: Relevance order with a unique tie-breaker, required by ``search_after``.
 RELEVANCE_SORT: Final[tuple[Mapping[str, str], ...]] = (
     MappingProxyType({"_score": "desc"}),
@@ -177,6 +179,7 @@ def knn_clause(
     num_candidates: int,
     boost: float | None = None,
     similarity: float | None = None,
+    oversample: float = 0.0,
 ) -> Clause:
     """One top-level ``knn`` search option.
 
@@ -188,9 +191,13 @@ def knn_clause(
         num_candidates: see :func:`num_candidates_for`.
         boost: multiplies the kNN score (used when Elasticsearch sums legs).
         similarity: minimum raw *cosine similarity* (-1..1), not the ``_score``.
+        oversample: for quantized fields, gather ``oversample * k`` candidates and rescore them
+            on the stored full-precision vectors inside Elasticsearch (``rescore_vector``);
+            0 leaves the quantized scores as they are.
 
     Returns:
-        ``{"field", "query_vector", "k", "num_candidates", "filter"[, "boost", "similarity"]}``.
+        ``{"field", "query_vector", "k", "num_candidates", "filter"[, "boost", "similarity",
+        "rescore_vector"]}``.
     """
     if not 1 <= k <= num_candidates <= ES_MAX_NUM_CANDIDATES:
         raise ValueError(f"need 1 <= k <= num_candidates <= 10000; got k={k}, {num_candidates=}")
@@ -205,6 +212,10 @@ def knn_clause(
         clause["boost"] = boost
     if similarity is not None:
         clause["similarity"] = similarity
+    if oversample:
+        if not 1.0 <= oversample <= MAX_OVERSAMPLE:
+            raise ValueError(f"oversample must be 0 or 1 to {MAX_OVERSAMPLE}; got {oversample}")
+        clause["rescore_vector"] = {"oversample": oversample}
     return clause
 
 
@@ -217,11 +228,21 @@ def knn_body(
     num_candidates: int,
     size: int | None = None,
     similarity: float | None = None,
+    oversample: float = 0.0,
 ) -> Body:
-    """A ``_search`` body for one kNN leg: top-level ``knn``, ``size`` (default ``k``)."""
+    """A ``_search`` body for one kNN leg: top-level ``knn``, ``size`` (default ``k``).
+
+    ``oversample``: see :func:`knn_clause`.
+    """
     return {
         "knn": knn_clause(
-            field, vector, filter_clauses, k=k, num_candidates=num_candidates, similarity=similarity
+            field,
+            vector,
+            filter_clauses,
+            k=k,
+            num_candidates=num_candidates,
+            similarity=similarity,
+            oversample=oversample,
         ),
         "size": k if size is None else size,
         "_source": source_filter(),
@@ -240,6 +261,7 @@ def single_request_body(
     boosts: Mapping[str, float] | None = None,
     should: Sequence[Clause] = (),
     from_: int = 0,
+    oversample: float = 0.0,
 ) -> Body:
     """The ``single`` fusion mode: one ``_search`` with a ``knn`` list and a ``query``.
 
@@ -259,6 +281,7 @@ def single_request_body(
         boosts: BM25 field boosts.
         should: optional BM25 scoring clauses.
         from_: offset for paging.
+        oversample: exact rescoring of quantized kNN candidates (see :func:`knn_clause`).
 
     Returns:
         The request body.
@@ -274,7 +297,13 @@ def single_request_body(
         if weight > 0:
             knn.append(
                 knn_clause(
-                    field, vector, filter_clauses, k=k, num_candidates=num_candidates, boost=weight
+                    field,
+                    vector,
+                    filter_clauses,
+                    k=k,
+                    num_candidates=num_candidates,
+                    boost=weight,
+                    oversample=oversample,
                 )
             )
     body: Body = {"size": size, "_source": source_filter()}

@@ -56,6 +56,13 @@ def _price_ranges(buckets: Sequence[tuple[float | None, float | None]]) -> list[
     return ranges
 
 
+def _selected_terms(field: str, values: Sequence[str]) -> dict[str, Any]:
+    """Counts of exactly ``values`` (zero counts too): the ticked facet values."""
+    return {
+        "terms": {"field": field, "include": list(values), "size": len(values), "min_doc_count": 0}
+    }
+
+
 def facet_aggs(
     filters: Filters,
     *,
@@ -70,9 +77,14 @@ def facet_aggs(
     known only by their image. The category facet counts leaf categories (``values``) and every
     level of the tree (``paths``). Hard filters are not repeated here: they are in the query.
 
+    A ticked brand or category may fall outside the top ``size`` buckets (or match nothing any
+    more); a ``selected`` terms aggregation restricted to the ticked values counts them anyway,
+    zero included, so the shopper can always see and untick them.
+
     Returns:
         ``{"colour_family"|"category"|"brand"|"price": {"filter": ..., "aggs": {...}}}``;
-        buckets are under ``aggregations.<facet>.values`` (and ``.paths`` for categories).
+        buckets are under ``aggregations.<facet>.values`` (and ``.paths`` for categories, and
+        ``.selected`` for ticked brands and categories).
     """
     _, facets = split_facets(filters)
     by_family = {family: colour_clause([family]) for family in COLOUR_FAMILIES}
@@ -85,6 +97,10 @@ def facet_aggs(
         "brand": {"values": {"terms": {"field": BRAND, "size": size}}},
         "price": {"values": {"range": {"field": PRICE, "ranges": _price_ranges(price_buckets)}}},
     }
+    for facet, field in (("category", CATEGORY_PATH), ("brand", BRAND)):
+        ticked: list[str] = getattr(facets, facet)
+        if ticked:
+            inner[facet]["selected"] = _selected_terms(field, ticked)
     return {
         facet: {"filter": _others_filter(facets, facet), "aggs": aggs}
         for facet, aggs in inner.items()

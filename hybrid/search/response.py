@@ -55,7 +55,21 @@ def _facets(aggregations: Mapping[str, Any] | None) -> dict[str, Any] | None:
         facets[name] = {"buckets": [b for b in values if b.get("doc_count", 0) > 0]}
         if "paths" in agg:
             facets[name]["paths"] = agg["paths"]["buckets"]
+        if "selected" in agg:
+            _list_selected(facets[name], agg["selected"]["buckets"])
     return facets
+
+
+def _list_selected(facet: dict[str, Any], selected: list[dict[str, Any]]) -> None:
+    """Mark ticked values, and add those the top buckets left out (category ones go to
+    ``paths``, which holds every level of the tree)."""
+    target = facet["paths"] if "paths" in facet else facet["buckets"]
+    ticked = {bucket["key"]: bucket for bucket in selected}
+    for bucket in target:
+        if bucket["key"] in ticked:
+            bucket["selected"] = True
+            del ticked[bucket["key"]]
+    target.extend({**bucket, "selected": True} for bucket in ticked.values())
 
 
 def build_response(

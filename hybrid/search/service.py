@@ -2,8 +2,9 @@
 
 Steps: understand the text (colour, category, brand from the index's own vocabulary), encode
 the query, run every leg (BM25, kNN on ``image_vector``, kNN on ``text_vector``) plus the facet
-aggregation in one ``_msearch`` round trip, rescore quantized kNN hits exactly, fuse in our
-code, honour an understood colour, relax understood hard filters that leave too few hits,
+aggregation in one ``_msearch`` round trip (on quantized indices Elasticsearch rescores the kNN
+candidates on the full-precision vectors: ``rescore_vector``), apply a pluggable reranker, fuse in
+our code, honour an understood colour, relax understood hard filters that leave too few hits,
 collapse variants, and cut the page. All request bodies come from the pure ``hybrid.query``.
 """
 
@@ -41,7 +42,7 @@ from hybrid.query.understanding import (
     understood_bonus,
 )
 from hybrid.query.vocabulary import FacetVocabulary
-from hybrid.search.rerank import ExactRescorer, Reranker
+from hybrid.search.rerank import Reranker
 from hybrid.search.response import build_response
 from hybrid.search.vectors import QueryEncoder, QueryVectors
 from hybrid.settings import Settings
@@ -78,7 +79,9 @@ class SearchService:
         settings: the index, model and limits.
         client: an Elasticsearch client (default: the process-wide one).
         embedder: the query encoder's model (default: the process-wide one, loaded lazily).
-        reranker: a kNN-leg reranker; default: exact rescoring when the index is quantized.
+        reranker: a kNN-leg reranker run on each leg's hits before fusion (default: none; exact
+            rescoring of quantized vectors happens inside Elasticsearch, see
+            ``settings.rescore_oversample``).
     """
 
     def __init__(
@@ -91,8 +94,9 @@ class SearchService:
         self._encoder: QueryEncoder | None = None
         self._vocab: tuple[float, FacetVocabulary] | None = None
         self.reranker = reranker
-        if reranker is None and settings.vector_index_type in _QUANTIZED:
-            self.reranker = ExactRescorer(self._read_vectors, top_n=settings.exact_rescore_top_n)
+        self.oversample = (
+            settings.rescore_oversample if settings.vector_index_type in _QUANTIZED else 0.0
+        )
 
     @property
     def encoder(self) -> QueryEncoder:
@@ -104,6 +108,14 @@ class SearchService:
                 embedder, image_root=self.settings.image_root, limits=limits
             )
         return self._encoder
+
+    def warm_up(self) -> None:
+        """Load the model and run one text through it, so the first search is not the slow one.
+
+        Raises:
+            HybridSearchError: the model cannot be loaded (a subclass says why).
+        """
+        self.encoder.text("warm up")
 
     def vocabulary(self) -> FacetVocabulary:
         """The index's facet vocabulary, refreshed every ``vocabulary_ttl`` seconds."""
@@ -144,6 +156,8 @@ class SearchService:
         return Plan(parsed, report, filters, should, self._vectors(request), steps)
 
     def _vectors(self, request: SearchRequest) -> QueryVectors:
+        if request.product_id is None and set(request.active_legs) <= {"bm25"}:
+            return QueryVectors(image_knn=None, text_knn=None)  # BM25 only: no model call
         image = self.encoder.image(request.image) if request.image is not None else None
         product = None
         if request.product_id is not None:
@@ -212,7 +226,7 @@ class SearchService:
             body = single_request_body(
                 request.text if "bm25" in request.active_legs else None, vectors, clauses,
                 size=window, weights=weights, k=window, num_candidates=self._candidates(window),
-                should=plan.should,
+                should=plan.should, oversample=self.oversample,
             )  # fmt: skip
             return ["single"], [body]
         names: list[str] = []
@@ -224,7 +238,8 @@ class SearchService:
             names.append(leg)
             bodies.append(
                 knn_body(LEG_VECTOR_FIELD[leg], vector.tolist(), clauses, k=window,
-                         num_candidates=self._candidates(window), size=window)
+                         num_candidates=self._candidates(window), size=window,
+                         oversample=self.oversample)
             )  # fmt: skip
         return names, bodies
 

@@ -162,12 +162,10 @@ def test_a_relaxed_deep_request_is_followed_by_a_first_page_request() -> None:
     assert service.sizes == [10]
 
 
-def test_stored_vectors_read_like_the_index_for_the_exact_rescorer() -> None:
+def test_stored_vectors_search_each_leg_exactly() -> None:
     image = np.array([[1, 0], [0, 1]], dtype=np.float32)
     text = np.array([[0.6, 0.8]], dtype=np.float32)
     stored = StoredVectors({"image_knn": (["a", "b"], image), "text_knn": (["b"], text)})
-    found = stored.read(["b", "a", "zz"])
-    assert set(found) == {"a", "b"}
-    assert set(found["a"]) == {"image_vector"}
-    assert np.allclose(found["b"]["text_vector"], [0.6, 0.8])
     assert stored.exact["image_knn"].top_k(np.array([0.0, 2.0]), 1) == ["b"]
+    assert stored.exact["image_knn"].top_k(np.array([3.0, 0.1]), 2) == ["a", "b"]
+    assert stored.exact["text_knn"].top_k(np.array([1.0, 0.0]), 5) == ["b"]

@@ -108,6 +108,20 @@ def test_knn_clause_options_and_checks() -> None:
         knn_clause("text_vector", [1.0], [], k=200, num_candidates=100)
 
 
+def test_quantized_knn_asks_elasticsearch_to_rescore_on_full_precision_vectors() -> None:
+    assert "rescore_vector" not in knn_clause("image_vector", [1.0], [], k=10, num_candidates=100)
+    body = knn_body("image_vector", [1.0], [], k=10, num_candidates=100, oversample=2.0)
+    assert body["knn"]["rescore_vector"] == {"oversample": 2.0}
+    single = single_request_body(
+        "red", {"image_vector": [1.0], "text_vector": [0.5]}, [], size=10, weights={}, k=10,
+        num_candidates=100, oversample=3.0,
+    )  # fmt: skip
+    assert [clause["rescore_vector"] for clause in single["knn"]] == [{"oversample": 3.0}] * 2
+    for bad in (0.5, 11.0):
+        with pytest.raises(ValueError, match="oversample"):
+            knn_clause("image_vector", [1.0], [], k=10, num_candidates=100, oversample=bad)
+
+
 def test_the_same_filters_reach_knn_and_bm25() -> None:
     clauses = to_clauses(FILTERS)
     bm25 = bm25_body("red sneakers", clauses, size=10)

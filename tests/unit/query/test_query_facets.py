@@ -37,11 +37,24 @@ def test_facet_aggs_filter_each_facet_by_the_other_facets_only() -> None:
     assert aggs["brand"]["filter"] == {"bool": {"filter": [RED, PRICE]}}
     assert aggs["price"]["filter"] == {"bool": {"filter": [RED, BRAND]}}
     assert aggs["category"]["filter"] == {"bool": {"filter": [RED, BRAND, PRICE]}}
-    assert aggs["brand"]["aggs"] == {"values": {"terms": {"field": "brand", "size": 5}}}
+    assert aggs["brand"]["aggs"] == {
+        "values": {"terms": {"field": "brand", "size": 5}},
+        "selected": {
+            "terms": {"field": "brand", "include": ["Velora"], "size": 1, "min_doc_count": 0}
+        },
+    }
     assert aggs["category"]["aggs"] == {
         "values": {"terms": {"field": "category", "size": 5}},
         "paths": {"terms": {"field": "category_path", "size": 5}},
     }
+
+
+def test_ticked_categories_are_counted_on_every_level_of_the_tree() -> None:
+    filters = Filters(category=["Footwear", "Bags > Handbags"])
+    selected = facet_aggs(filters)["category"]["aggs"]["selected"]["terms"]
+    assert selected["field"] == "category_path"
+    assert selected["include"] == ["Footwear", "Bags > Handbags"]
+    assert selected["min_doc_count"] == 0
 
 
 def test_colour_facet_counts_what_the_colour_filter_selects() -> None:

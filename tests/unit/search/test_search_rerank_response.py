@@ -10,7 +10,7 @@ from hybrid.query.fusion import Contribution, FusedHit, LegHit
 from hybrid.query.request import Filters, SearchRequest
 from hybrid.query.understanding import UnderstandingReport
 from hybrid.search.rerank import ExactRescorer
-from hybrid.search.response import build_response, page_of
+from hybrid.search.response import _facets, build_response, page_of
 from hybrid.search_cli import parse_filter_options
 
 
@@ -74,3 +74,30 @@ def test_cli_filter_options_become_request_filters() -> None:
         "colour_family": ["red"], "category": ["Footwear"], "price": {"lte": 50.0, "gte": 10.0},
         "in_stock": True, "attributes": {"size": ["42"]},
     }  # fmt: skip
+
+
+def test_ticked_facet_values_are_listed_even_outside_the_top_buckets() -> None:
+    aggregations = {
+        "brand": {
+            "values": {
+                "buckets": [{"key": "Aster", "doc_count": 9}, {"key": "Velora", "doc_count": 4}]
+            },
+            "selected": {
+                "buckets": [{"key": "Velora", "doc_count": 4}, {"key": "Kiro", "doc_count": 0}]
+            },
+        },
+        "category": {
+            "values": {"buckets": [{"key": "Footwear > Boots", "doc_count": 3}]},
+            "paths": {"buckets": [{"key": "Footwear", "doc_count": 3}]},
+            "selected": {"buckets": [{"key": "Home", "doc_count": 1}]},
+        },
+    }
+    facets = _facets(aggregations)
+    assert facets is not None
+    assert facets["brand"]["buckets"] == [
+        {"key": "Aster", "doc_count": 9},
+        {"key": "Velora", "doc_count": 4, "selected": True},
+        {"key": "Kiro", "doc_count": 0, "selected": True},
+    ]
+    assert facets["category"]["buckets"] == [{"key": "Footwear > Boots", "doc_count": 3}]
+    assert facets["category"]["paths"][-1] == {"key": "Home", "doc_count": 1, "selected": True}

@@ -1,0 +1,327 @@
+"""Query latency: p50 and p95 of every retrieval mode at 10k and 100k products, as ratios to kNN.
+
+The query side is the product's own: :class:`hybrid.search.SearchService` (understanding, text
+encoding, one ``_msearch`` of every leg, exact rescoring of the quantized kNN hits, fusion) on a
+real Elasticsearch, with a randomly initialised CLIP ViT-B/32 as the query encoder: the real
+model's architecture, so a query pays the real text-encode cost (weights do not change speed).
+
+Each size gets a fresh index from the project's template (``int8_hnsw`` unless ``--index-type``),
+filled with generated catalogue records (real titles, descriptions, facets for BM25 and filters)
+and synthetic 512-d unit vectors written directly through bulk. Rendering and encoding 100k photos
+with a ViT-B/32 would take hours on 2 cores, so the vectors are drawn instead, clustered the way
+CLIP's are: a product's vector is near its category's, its colour family's and its variant
+group's, so HNSW searches a structured space rather than uniform noise. The index is force-merged
+to one segment (``--segments``), as after a full catalogue load.
+
+Two passes per size, over the same query texts (shop-like: colour, category noun, sometimes a
+brand or material), with Elasticsearch's caches cleared before each pass:
+
+* ``model``: every query is encoded by the ViT-B/32 text tower (the query-vector cache is off);
+* ``cached``: the query vectors are in the encoder's LRU cache, as for a shop's repeated queries.
+
+Requests interleave the modes query by query, so noise from the shared machine hits every mode
+alike. Each figure is the client-side wall time of ``SearchService.search`` (what the API adds on
+top is JSON and HTTP). Ratios divide by kNN alone of the same pass and size.
+
+Run (starts a throwaway local Elasticsearch unless --es-url is given)::
+
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_query.py --sizes 10000,100000
+
+A script that prints figures, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from common import elasticsearch, make_vit_b32, timed
+from elasticsearch import Elasticsearch
+
+from hybrid import es as es_ops
+from hybrid.catalog import iter_products
+from hybrid.embedding import SentenceTransformerEmbedder
+from hybrid.evaluation.modes import parse_mode
+from hybrid.ingest import build_document, validate_records
+from hybrid.mapping import VectorSpec
+from hybrid.query.request import SearchRequest
+from hybrid.search.service import SearchService
+from hybrid.settings import Settings
+from hybrid.vocab import BRANDS, CATEGORIES, COLOUR_FAMILIES, COLOUR_SYNONYMS, COLOURS, MATERIALS
+
+DIMS = 512  # ViT-B/32's projection
+PAGE = 10
+#: Modes timed, by evaluation mode name; "served" is what POST /search does with just a text.
+MODES = (
+    "bm25",
+    "knn",
+    "hybrid_rrf",
+    "hybrid_linear_minmax",
+    "hybrid_linear_l2",
+    "hybrid_linear_zscore",
+    "hybrid_single",
+    "hybrid_linear_minmax+qu",
+    "served",
+)
+SERVED_NOTE = "served = the default request (linear min-max, understanding boost, facets)"
+
+
+# --- the index ------------------------------------------------------------------------------
+
+
+class VectorSpace:
+    """Clustered synthetic unit vectors, one space for images and one for texts.
+
+    A vector is the weighted sum of unit directions for the category, the colour family and the
+    variant group, plus per-product noise, normalised: products of one category and colour are
+    close, variants of one model closer, as with CLIP.
+    """
+
+    def __init__(self, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        self.category = {c.path: _unit(rng) for c in CATEGORIES}
+        self.family = {f: _unit(rng) for f in COLOUR_FAMILIES}
+        self.seed = seed
+
+    def vector(self, category: str, family: str, group: str, product: str) -> np.ndarray:
+        """The vector of one product (deterministic for its ids)."""
+        group_rng = np.random.default_rng([self.seed, zlib.crc32(group.encode())])
+        noise_rng = np.random.default_rng([self.seed, zlib.crc32(product.encode())])
+        mixed = (
+            1.0 * self.category[category]
+            + 0.8 * self.family[family]
+            + 0.5 * _unit(group_rng)
+            + 0.35 * _unit(noise_rng)
+        )
+        return np.round(mixed / np.linalg.norm(mixed), 6)  # 6 digits: smaller bulk JSON
+
+
+def _unit(rng: np.random.Generator) -> np.ndarray:
+    vector = rng.standard_normal(DIMS)
+    return vector / np.linalg.norm(vector)
+
+
+def documents(n: int, *, seed: int, model_id: str) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """``n`` generated products as bulk triples, with synthetic image and text vectors."""
+    images, texts = VectorSpace(seed), VectorSpace(seed + 1)
+    now = datetime.now(UTC)
+    for raw, truth in iter_products(n, seed):
+        (record,), _ = validate_records([raw])
+        keys = (truth.category, truth.colour_family, truth.group_id, truth.id)
+        doc = build_document(
+            record, images.vector(*keys), texts.vector(*keys), model_id=model_id, now=now,
+            image_colour=(truth.colour_family, truth.rgb),
+        )  # fmt: skip
+        yield record.id, 1, doc
+
+
+def build_index(
+    client: Elasticsearch, alias: str, n: int, *, spec: VectorSpec, seed: int, segments: int
+) -> dict[str, float]:
+    """A fresh aliased index of ``n`` products; returns the load and merge times."""
+    es_ops.ensure_index(client, alias, spec)
+    outcome: list[Any] = []
+    load = timed(
+        lambda: outcome.append(
+            es_ops.bulk_write(client, alias, documents(n, seed=seed, model_id=spec.model_id))
+        )
+    )
+    if outcome[0].failed or outcome[0].retryable:
+        raise SystemExit(f"bulk load into {alias!r} failed: {outcome[0]}")
+    es_ops.refresh(client, alias)
+    merge = timed(
+        lambda: client.options(request_timeout=3600).indices.forcemerge(
+            index=alias, max_num_segments=segments
+        )
+    )
+    es_ops.refresh(client, alias)
+    return {"load_s": load, "merge_s": merge, "docs": es_ops.count(client, alias)}
+
+
+def drop_index(client: Elasticsearch, alias: str) -> None:
+    """Delete the physical index behind ``alias`` and the templates."""
+    index = es_ops.alias_target(client, alias)
+    if index:
+        client.indices.delete(index=index)
+    client.indices.delete_index_template(name=alias)
+    client.indices.delete_index_template(name=f"{alias}-rejects")
+
+
+# --- the queries ----------------------------------------------------------------------------
+
+
+def query_texts(n: int, *, seed: int) -> list[str]:
+    """``n`` distinct shop-like queries: a colour word and a category noun, sometimes more."""
+    rng = np.random.default_rng(seed)
+    colours = sorted({*COLOURS, *COLOUR_SYNONYMS, *COLOUR_FAMILIES})
+    nouns = sorted({noun for category in CATEGORIES for noun in category.nouns})
+    texts: list[str] = []
+    while len(texts) < n:
+        words = [str(rng.choice(colours)), str(rng.choice(nouns))]
+        extra = rng.random()
+        if extra < 0.25:
+            words.insert(0, str(rng.choice(BRANDS)))
+        elif extra < 0.4:
+            words.insert(1, str(rng.choice(MATERIALS)))
+        text = " ".join(words)
+        if text not in texts:
+            texts.append(text)
+    return texts
+
+
+def request(mode: str, text: str, settings: Settings) -> SearchRequest:
+    """The request of ``mode`` for ``text``: one page of ``PAGE`` hits."""
+    if mode == "served":
+        return SearchRequest.model_validate({"text": text, "size": PAGE})
+    data = parse_mode(mode).request_data(_Query(text), size=PAGE)
+    return SearchRequest.model_validate(data, context={"settings": settings})
+
+
+@dataclass(frozen=True)
+class _Query:
+    """The two attributes :meth:`Mode.request_data` reads from a judged query."""
+
+    text: str
+    image: str | None = None
+
+
+# --- timing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Pass:
+    """Latencies (ms) per mode for one pass."""
+
+    name: str
+    ms: dict[str, list[float]] = field(default_factory=dict)
+
+    def percentile(self, mode: str, q: float) -> float:
+        """The ``q``-th percentile (0-100) of ``mode``'s latencies."""
+        return float(np.percentile(self.ms[mode], q))
+
+
+def run_pass(
+    name: str, service: SearchService, texts: list[str], warmup: list[str], *, cached: bool
+) -> Pass:
+    """Time every mode on every text, modes interleaved query by query."""
+    encoder = service.encoder
+    encoder.cache_size = 2048 if cached else 0  # 0: every text is encoded again
+    for text in [*warmup, *texts] if cached else []:
+        encoder.text(text)
+    service.client.indices.clear_cache(index=service.settings.index_alias)
+    for text in warmup:  # first calls allocate buffers and load Lucene structures
+        for mode in MODES:
+            service.search(request(mode, text, service.settings))
+    result = Pass(name, {mode: [] for mode in MODES})
+    for text in texts:
+        for mode in MODES:
+            searched = request(mode, text, service.settings)
+            started = time.perf_counter()
+            service.search(searched)
+            result.ms[mode].append((time.perf_counter() - started) * 1000)
+    return result
+
+
+def encode_ms(embedder: SentenceTransformerEmbedder, texts: list[str]) -> float:
+    """Median milliseconds of encoding one query text on its own."""
+    return statistics.median(timed(lambda t=t: embedder.encode_texts([t])) * 1000 for t in texts)
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def report(size: int, build: dict[str, float], passes: list[Pass], encode: float) -> None:
+    """One table per size: p50, p95 and their ratios to kNN alone, per pass."""
+    print(
+        f"\n{size:,} products: bulk load {build['load_s']:.0f} s, force-merge "
+        f"{build['merge_s']:.0f} s; bare ViT-B/32 text encode p50 {encode:.1f} ms"
+    )
+    head = f"{'mode':<24}" + "".join(
+        f" | {p.name + ' p50':>11} {'p95':>7} {'p50/knn':>7} {'p95/knn':>7}" for p in passes
+    )
+    print(head)
+    print("-" * len(head))
+    for mode in MODES:
+        row = f"{mode:<24}"
+        for p in passes:
+            p50, p95 = p.percentile(mode, 50), p.percentile(mode, 95)
+            k50, k95 = p.percentile("knn", 50), p.percentile("knn", 95)
+            row += f" | {p50:>8.1f} ms {p95:>7.1f} {p50 / k50:>7.2f} {p95 / k95:>7.2f}"
+        print(row)
+
+
+def options() -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--es-url", help="an existing cluster (default: start a local node)")
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated product counts")
+    parser.add_argument("--queries", type=int, default=100, help="timed queries per pass")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed queries per pass")
+    parser.add_argument("--index-type", default="int8_hnsw", help="dense_vector index type")
+    parser.add_argument("--segments", type=int, default=1, help="force-merge to this many")
+    parser.add_argument("--heap", default="1g", help="heap of the local Elasticsearch node")
+    parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args()
+
+
+def main() -> None:
+    """Build each size's index, run both passes, print the tables."""
+    args = options()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    work = Path(tempfile.mkdtemp(prefix="hybrid-bench-q-"))
+    try:
+        model = str(make_vit_b32(work / "vit-b32"))
+        embedder = SentenceTransformerEmbedder(model, device="cpu")
+        texts = query_texts(args.queries + args.warmup, seed=args.seed)
+        warmup, timed_texts = texts[: args.warmup], texts[args.warmup :]
+        with elasticsearch(args.es_url, heap=args.heap) as url:
+            client = Elasticsearch(url, request_timeout=120)
+            for size in (int(s) for s in args.sizes.split(",")):
+                run_size(
+                    client, size, url=url, model=model, embedder=embedder, warmup=warmup,
+                    texts=timed_texts, args=args,
+                )  # fmt: skip
+        print(SERVED_NOTE)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_size(
+    client: Elasticsearch, size: int, *, url: str, model: str,
+    embedder: SentenceTransformerEmbedder, warmup: list[str], texts: list[str],
+    args: argparse.Namespace,
+) -> None:  # fmt: skip
+    """One size: build, time both passes, report, drop."""
+    alias = f"bench-query-{size}"
+    spec = VectorSpec(model_id=embedder.model_id, dims=DIMS, index_type=args.index_type)
+    settings = Settings(
+        es_url=url, model=model, index_alias=alias, vector_index_type=args.index_type
+    )
+    try:
+        build = build_index(client, alias, size, spec=spec, seed=args.seed, segments=args.segments)
+        service = SearchService(settings, client=client, embedder=embedder)
+        passes = [
+            run_pass("model", service, texts, warmup, cached=False),
+            run_pass("cached", service, texts, warmup, cached=True),
+        ]
+        report(size, build, passes, encode_ms(embedder, texts))
+    finally:
+        drop_index(client, alias)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""The search executor on a real, quantized Elasticsearch index: rescoring and model calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from elasticsearch import Elasticsearch
+from PIL.Image import Image
+
+from hybrid import es as es_ops
+from hybrid.catalog import iter_records, write_catalog
+from hybrid.embedding import Embedder, get_embedder
+from hybrid.ingest import Ingestor, validate_records
+from hybrid.query.request import SearchRequest
+from hybrid.search import SearchService
+from hybrid.settings import Settings
+
+
+class CountingEmbedder:
+    """The real demo model, counting how often the search asks it for vectors."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.model_id, self.dims, self.normalised = inner.model_id, inner.dims, inner.normalised
+        self.calls = 0
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        return self.inner.encode_texts(texts)
+
+    def encode_images(self, images: Sequence[Image]) -> np.ndarray:
+        self.calls += 1
+        return self.inner.encode_images(images)
+
+
+@pytest.fixture
+def indexed(settings: Settings, es: Elasticsearch, test_images: Path) -> Settings:
+    """40 demo products in this test's int8_hnsw index (the default type), written inline."""
+    assert settings.vector_index_type == "int8_hnsw"
+    write_catalog(test_images, 40, seed=5)
+    records = list(iter_records(test_images))
+    for record in records:
+        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
+    valid, invalid = validate_records(records)
+    assert not invalid
+    ingestor = Ingestor(settings)
+    ingestor.ensure_index()
+    assert len(ingestor.process(valid).indexed) == 40
+    es_ops.refresh(es, settings.index_alias)
+    return settings
+
+
+def test_knn_scores_on_a_quantized_index_are_exact_cosines(
+    indexed: Settings, es: Elasticsearch
+) -> None:
+    service = SearchService(indexed, client=es)
+    assert service.oversample == indexed.rescore_oversample > 0
+    request = SearchRequest(
+        text="red trainers", legs=frozenset({"image_knn"}), size=10, understanding="off",
+        explain=True,
+    )  # fmt: skip
+    hits = service.search(request)["hits"]["hits"]
+    assert len(hits) == 10
+    query = service.encoder.text("red trainers")
+    stored = es_ops.stored_vectors(es, indexed.index_alias, [hit["_id"] for hit in hits])
+    for hit in hits:
+        vector = np.asarray(stored[hit["_id"]]["image_vector"], dtype=np.float64)
+        cosine = vector @ query / (np.linalg.norm(vector) * np.linalg.norm(query))
+        raw = hit["_explanation"]["legs"]["image_knn"]["raw_score"]
+        # int8 scores would be off by ~1e-3; the rescored ones agree to float32 precision
+        assert raw == pytest.approx((1 + cosine) / 2, abs=2e-6)
+    scores = [hit["_explanation"]["legs"]["image_knn"]["raw_score"] for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_bm25_only_requests_never_call_the_model(indexed: Settings, es: Elasticsearch) -> None:
+    embedder = CountingEmbedder(get_embedder(indexed))
+    service = SearchService(indexed, client=es, embedder=embedder)
+    bm25 = service.search(SearchRequest(text="trainers", legs=frozenset({"bm25"})))
+    assert bm25["hits"]["hits"]
+    assert embedder.calls == 0
+    service.search(SearchRequest(text="trainers"))
+    assert embedder.calls == 1
+
+
+def test_a_ticked_brand_with_no_match_is_still_listed(indexed: Settings, es: Elasticsearch) -> None:
+    service = SearchService(indexed, client=es)
+    sources = [
+        hit["_source"] for hit in es.search(index=indexed.index_alias, size=40)["hits"]["hits"]
+    ]
+    category = sources[0]["category"]
+    brands_in = {s["brand"] for s in sources if s["category"] == category}
+    absent = next(s["brand"] for s in sources if s["brand"] not in brands_in)
+    request = SearchRequest.model_validate(
+        {"text": "trainers", "filters": {"category": [category], "brand": [absent]}}
+    )
+    response = service.search(request)
+    assert response["hits"]["hits"] == []  # nothing of that brand in that category
+    brands = {b["key"]: b for b in response["aggregations"]["brand"]["buckets"]}
+    assert brands[absent] == {"key": absent, "doc_count": 0, "selected": True}
+    assert {b["key"] for b in brands.values() if not b.get("selected")} <= brands_in
+    paths = {b["key"]: b for b in response["aggregations"]["category"]["paths"]}
+    assert paths[category]["selected"] is True
