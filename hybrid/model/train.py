@@ -19,7 +19,7 @@ import random
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,13 +90,13 @@ class TrainOptions:
     weight_decay: float = 0.05
     warmup_steps: int = 50
     max_grad_norm: float = 5.0
-    group_weight: float = 1.5
+    group_weight: float = 3.0
     group_temperature: float = IMAGE_TEMPERATURE
     category_focus: float = 0.5
     aux_weight: float = 1.0
-    max_shift: int = 2
-    colourways: int = 1
-    backdrop_views: int = 0
+    max_shift: int = 0
+    colourways: int = 2
+    backdrop_views: int = 1
     vocab_size: int = 2048
     threads: int = 2
 
@@ -264,7 +264,8 @@ def _train(
         torch.manual_seed(seed)
         model = build_clip(spec, vocabulary)
         steps, final_loss = _fit(model, data, epochs=epochs, seed=seed, options=options)
-        save_sentence_transformer(model, staging, card=_card(spec, n_products, seed, epochs))
+        card = _card(spec, options, n_products=n_products, seed=seed, epochs=epochs)
+        save_sentence_transformer(model, staging, card=card)
     finally:
         torch.set_num_threads(threads)
     parameters = sum(p.numel() for p in model.parameters())
@@ -376,7 +377,9 @@ def _evaluate(out_dir: Path) -> dict[str, float | int]:
     return evaluate_demo_model(SentenceTransformerEmbedder(str(out_dir), device="cpu"))
 
 
-def _card(spec: DemoClipSpec, n_products: int, seed: int, epochs: int) -> str:
+def _card(
+    spec: DemoClipSpec, options: TrainOptions, *, n_products: int, seed: int, epochs: int
+) -> str:
     return (
         "# demo_clip\n\n"
         "A tiny CLIP trained from scratch on the synthetic demo catalogue of this project "
@@ -385,5 +388,6 @@ def _card(spec: DemoClipSpec, n_products: int, seed: int, epochs: int) -> str:
         f"- training data: {n_products} generated products, catalogue seed {seed}, "
         f"{epochs} epochs\n"
         f"- architecture: {spec.to_dict()}\n"
+        f"- training options: {asdict(options)}\n"
         "- layout: sentence-transformers `CLIPModel` module, as `clip-ViT-B-32`\n"
     )
