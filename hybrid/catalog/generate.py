@@ -20,6 +20,11 @@ from hybrid.vocab import BRANDS, CATEGORIES, COLOUR_FAMILIES, COLOURS, Category,
 DESCRIPTION_ONLY_RATE = 0.15
 NO_COLOUR_RATE = 0.05
 WRONG_COLOUR_RATE = 0.02
+# How far each variant's layout strays from its group's: scale and offset (fractions of the
+# frame) and angle (degrees), up to this much either way.
+VARIANT_SCALE_JITTER = 0.02
+VARIANT_OFFSET_JITTER = 0.02
+VARIANT_ANGLE_JITTER = 1.5
 
 _FRESH_FAMILY_RATE = 0.8  # a group's next colour is mostly of a family it lacks
 _LIGHT = 140  # luminance above which a colour counts as light
@@ -185,9 +190,12 @@ def _variant_truth(
         variant=plan.variant,
         pattern_rgb=_pattern_colour(rgb),
         background_rgb=_background(rng, rgb),
-        scale=round(plan.scale + rng.uniform(-0.02, 0.02), 3),
-        offset=(round(dx + rng.uniform(-0.02, 0.02), 3), round(dy + rng.uniform(-0.02, 0.02), 3)),
-        angle=round(plan.angle + rng.uniform(-1.5, 1.5), 2),
+        scale=round(plan.scale + rng.uniform(-VARIANT_SCALE_JITTER, VARIANT_SCALE_JITTER), 3),
+        offset=(
+            round(dx + rng.uniform(-VARIANT_OFFSET_JITTER, VARIANT_OFFSET_JITTER), 3),
+            round(dy + rng.uniform(-VARIANT_OFFSET_JITTER, VARIANT_OFFSET_JITTER), 3),
+        ),
+        angle=round(plan.angle + rng.uniform(-VARIANT_ANGLE_JITTER, VARIANT_ANGLE_JITTER), 2),
     )
 
 

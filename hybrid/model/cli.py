@@ -25,7 +25,7 @@ def train_demo(
     out: Annotated[Path, typer.Option(help="Model directory to (re)write.")] = DEMO_MODEL_DIR,
     *,
     n: Annotated[int, typer.Option(help="Training products.", min=16)] = 4000,
-    epochs: Annotated[int, typer.Option(help="Passes over the products.", min=1)] = 10,
+    epochs: Annotated[int, typer.Option(help="Passes over the products.", min=1)] = 20,
     seed: Annotated[int, typer.Option(help="Catalogue seed of the training products.")] = (
         _TRAIN_SEED
     ),
@@ -35,7 +35,9 @@ def train_demo(
     group_weight: Annotated[
         float | None, typer.Option(help="Weight of the same-model photo term (default: recipe's).")
     ] = None,
-    threads: Annotated[int, typer.Option(help="torch CPU threads.", min=1)] = 2,
+    threads: Annotated[
+        int, typer.Option(help="torch CPU threads (1 reproduces the shipped weights).", min=1)
+    ] = 1,
     evaluate: Annotated[bool, typer.Option(help="Measure held-out recall afterwards.")] = True,
 ) -> None:
     """Train the demo CLIP on generated products and save it for sentence-transformers.

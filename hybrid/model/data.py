@@ -17,6 +17,11 @@ import torch
 from transformers import AutoImageProcessor, AutoTokenizer
 
 from hybrid.catalog import ProductTruth, build_record, iter_products, render_image
+from hybrid.catalog.generate import (
+    VARIANT_ANGLE_JITTER,
+    VARIANT_OFFSET_JITTER,
+    VARIANT_SCALE_JITTER,
+)
 from hybrid.model.captions import Caption, captions_for
 from hybrid.vocab import (
     CATEGORIES,
@@ -65,7 +70,9 @@ class TrainingSet:
         return int(self.group.shape[0])
 
 
-def generate_products(n: int, seed: int, *, colourways: int = 0) -> list[Product]:
+def generate_products(
+    n: int, seed: int, *, colourways: int = 0, jitter: bool = False
+) -> list[Product]:
     """The first ``n`` products of the catalogue with this seed, plus invented colourways.
 
     Args:
@@ -74,12 +81,14 @@ def generate_products(n: int, seed: int, *, colourways: int = 0) -> list[Product
         colourways: extra colours drawn per product (see :func:`colourway`); each joins the
             product's variant group, so every model is seen in at least two colours, including
             light products on the darker backdrops that the catalogue uses for them.
+        jitter: nudge each colourway's scale, offset and angle as much as the catalogue nudges
+            the variants of one group, so the layout of a model is not copied to the pixel.
     """
     products = list(iter_products(n, seed))
     rng = random.Random(seed)  # noqa: S311 - reproducible sampling, not cryptography
     backdrops = sorted({truth.background_rgb for _, truth in products})
     extra = [
-        _with_record(colourway(truth, rng=rng, backdrops=backdrops, number=k), seed)
+        _with_record(colourway(truth, rng=rng, backdrops=backdrops, number=k, jitter=jitter), seed)
         for k in range(colourways)
         for _, truth in products
     ]
@@ -92,11 +101,13 @@ def colourway(
     rng: random.Random,
     backdrops: Sequence[tuple[int, int, int]],
     number: int = 0,
+    jitter: bool = False,
 ) -> ProductTruth:
     """The same product (shape, pattern, layout) in another colour family.
 
     The backdrop is drawn again among ``backdrops`` (those the catalogue used) far enough from
     the new colour, so the model also learns that the backdrop says nothing about the product.
+    With ``jitter``, scale, offset and angle move by up to the catalogue's variant jitter.
     """
     family = rng.choice([f for f in COLOUR_FAMILIES if f != truth.colour_family])
     colour = rng.choice([c for c in COLOURS.values() if c.family == family])
@@ -104,6 +115,7 @@ def colourway(
     far = [b for b in backdrops if _distance(b, colour.rgb) >= _MIN_BACKGROUND_DISTANCE]
     background = rng.choice(far) if far else min(backdrops, key=sum)
     label = "field" if truth.colour_label == "wrong" else truth.colour_label
+    layout = _jittered_layout(truth, rng=rng) if jitter else {}
     return replace(
         truth,
         id=f"{truth.id}-cw{number}",
@@ -114,7 +126,20 @@ def colourway(
         background_rgb=background,
         colour_label=label,
         labelled_colour=None if label == "none" else colour.name,
+        **layout,
     )
+
+
+def _jittered_layout(truth: ProductTruth, *, rng: random.Random) -> dict[str, Any]:
+    dx, dy = truth.offset
+    return {
+        "scale": round(truth.scale + rng.uniform(-VARIANT_SCALE_JITTER, VARIANT_SCALE_JITTER), 3),
+        "offset": (
+            round(dx + rng.uniform(-VARIANT_OFFSET_JITTER, VARIANT_OFFSET_JITTER), 3),
+            round(dy + rng.uniform(-VARIANT_OFFSET_JITTER, VARIANT_OFFSET_JITTER), 3),
+        ),
+        "angle": round(truth.angle + rng.uniform(-VARIANT_ANGLE_JITTER, VARIANT_ANGLE_JITTER), 2),
+    }
 
 
 def on_backdrop(

@@ -79,10 +79,12 @@ class TrainOptions:
         aux_weight: weight of the category / colour-family probes.
         max_shift: augmentation, random translation of photos by up to this many pixels.
         colourways: augmentation, invented extra colours per product (same model).
+        colourway_jitter: nudge the layout of each colourway as the catalogue does variants.
         backdrop_views: augmentation, extra photos of each product on other backdrops; each
             step shows one view at random.
         vocab_size: tokenizer vocabulary size target.
-        threads: torch CPU threads.
+        threads: torch CPU threads; 1 reproduces the shipped weights bit for bit (more threads
+            change the order of floating-point sums, and so the weights).
     """
 
     batch_size: int = 64
@@ -96,9 +98,10 @@ class TrainOptions:
     aux_weight: float = 1.0
     max_shift: int = 0
     colourways: int = 2
+    colourway_jitter: bool = True
     backdrop_views: int = 1
     vocab_size: int = 2048
-    threads: int = 2
+    threads: int = 1
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ def train_demo_model(
     *,
     n_products: int = 4000,
     seed: int = TRAIN_SEED,
-    epochs: int = 10,
+    epochs: int = 20,
     spec: DemoClipSpec | None = None,
     options: TrainOptions | None = None,
     evaluate: bool = True,
@@ -253,7 +256,9 @@ def _train(
     threads = torch.get_num_threads()
     torch.set_num_threads(options.threads)
     try:
-        products = generate_products(n_products, seed, colourways=options.colourways)
+        products = generate_products(
+            n_products, seed, colourways=options.colourways, jitter=options.colourway_jitter
+        )
         captions = caption_sets(products, seed=seed)
         vocabulary = train_bpe(tokenizer_corpus(products, captions), vocab_size=options.vocab_size)
         write_processor_files(vocabulary, spec=spec, module_dir=staging / MODULE_DIR)
