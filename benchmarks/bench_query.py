@@ -73,7 +73,7 @@ MODES = (
     "hybrid_linear_minmax+qu",
     "served",
 )
-SERVED_NOTE = "served = the default request (linear min-max, understanding boost, facets)"
+SERVED_NOTE = "served = the default request (linear z-score, understanding boost, facets)"
 
 
 # --- the index ------------------------------------------------------------------------------

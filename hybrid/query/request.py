@@ -36,11 +36,13 @@ FusionMethod = Literal["rrf", "linear", "single"]
 Normalisation = Literal["minmax", "l2", "zscore"]
 UnderstandingMode = Literal["boost", "filter", "off"]
 
-#: Provisional: the evaluation on the judged query set picks the final default.
-#: Chosen by `hybrid eval` on the demo catalogue (2,000 products, seed 7): linear min-max had the
-#: best nDCG@10 without query understanding (0.691 vs rrf 0.665, zscore 0.686, l2 0.652, single
-#: 0.626) and tied with it (0.815 vs 0.812-0.817); equal weights were not beaten beyond noise.
+#: Chosen by `hybrid eval` on two demo catalogues (2,000 products each, seeds 7 and 11; the demo
+#: CLIP shipped on 2026-12-02): linear fusion of z-scored legs had the best nDCG@10 on both, without
+#: query understanding (0.769 / 0.788 vs min-max 0.762 / 0.778, rrf 0.743 / 0.756, l2 0.727,
+#: single 0.695) and with it (0.870 / 0.886 vs min-max 0.859 / 0.867, rrf 0.846 / 0.856), the
+#: gap coming from image+text queries (0.788 / 0.812 vs 0.749 / 0.763); equal leg weights.
 DEFAULT_FUSION_METHOD: Final[FusionMethod] = "linear"
+DEFAULT_NORMALISATION: Final[Normalisation] = "zscore"
 DEFAULT_RRF_K: Final = 60
 DEFAULT_WINDOW: Final = 100
 DEFAULT_SIZE: Final = 10
@@ -167,7 +169,7 @@ class FusionSpec(BaseModel):
     weights: dict[Leg, Weight] = Field(default_factory=dict)
     rrf_k: int = Field(default=DEFAULT_RRF_K, ge=1, le=10_000)
     window: int = Field(default=DEFAULT_WINDOW, ge=1, le=MAX_WINDOW)
-    normalisation: Normalisation = "minmax"
+    normalisation: Normalisation = DEFAULT_NORMALISATION
     floors: dict[Leg, FiniteFloat] = Field(default_factory=dict)
     min_bm25_score: float | None = Field(default=None, ge=0)
     min_knn_similarity: float | None = Field(default=None, ge=-1, le=1)
@@ -260,9 +262,10 @@ class SearchRequest(BaseModel):
         wanted = self.legs if self.legs is not None else frozenset(LEGS)
         if self.legs is None and self.text is None and "text_knn" not in self.fusion.weights:
             # Pure image queries: image->text kNN pushes the best match (same model, same colour)
-            # out of the top (eval, 2,000 products, demo model of session 2: MRR 0.388 for image
-            # kNN alone vs 0.114 with the text leg fused in, best-match R@10 0.589 vs 0.229),
-            # although it finds more same-category-and-colour products (nDCG@10 0.360 vs 0.458).
+            # out of the top (eval, 2,000 products, seed 7, demo CLIP of 2026-12-02: MRR 0.407 for
+            # image kNN alone vs 0.132 with the text leg fused in by z-score, best-match R@10
+            # 0.693 vs 0.339), although it finds more same-category-and-colour products (nDCG@10
+            # 0.475 vs 0.537).
             wanted = wanted - {"text_knn"}
         return tuple(
             leg for leg in self.applicable_legs if leg in wanted and self.fusion.weight(leg) > 0
