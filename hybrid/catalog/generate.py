@@ -11,6 +11,7 @@ import hashlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from hybrid.catalog.truth import RGB, ColourLabel, ProductTruth
 from hybrid.errors import InvalidRequestError
@@ -172,7 +173,6 @@ def _variant_truth(
 ) -> ProductTruth:
     rgb = _jitter(rng, colour.rgb)
     label, labelled = _colour_label(rng, colour)
-    dx, dy = plan.offset
     return ProductTruth(
         id=pid,
         group_id=plan.group_id,
@@ -190,13 +190,26 @@ def _variant_truth(
         variant=plan.variant,
         pattern_rgb=_pattern_colour(rgb),
         background_rgb=_background(rng, rgb),
-        scale=round(plan.scale + rng.uniform(-VARIANT_SCALE_JITTER, VARIANT_SCALE_JITTER), 3),
-        offset=(
+        **jittered_layout(rng, scale=plan.scale, offset=plan.offset, angle=plan.angle),
+    )
+
+
+def jittered_layout(
+    rng: random.Random, *, scale: float, offset: tuple[float, float], angle: float
+) -> dict[str, Any]:
+    """A variant's ``scale``, ``offset`` and ``angle``: the given layout nudged by the jitters.
+
+    Draws four numbers from ``rng`` (scale, x, y, angle), so callers stay reproducible.
+    """
+    dx, dy = offset
+    return {
+        "scale": round(scale + rng.uniform(-VARIANT_SCALE_JITTER, VARIANT_SCALE_JITTER), 3),
+        "offset": (
             round(dx + rng.uniform(-VARIANT_OFFSET_JITTER, VARIANT_OFFSET_JITTER), 3),
             round(dy + rng.uniform(-VARIANT_OFFSET_JITTER, VARIANT_OFFSET_JITTER), 3),
         ),
-        angle=round(plan.angle + rng.uniform(-VARIANT_ANGLE_JITTER, VARIANT_ANGLE_JITTER), 2),
-    )
+        "angle": round(angle + rng.uniform(-VARIANT_ANGLE_JITTER, VARIANT_ANGLE_JITTER), 2),
+    }
 
 
 def _colour_label(rng: random.Random, colour: ColourName) -> tuple[ColourLabel, str | None]:

@@ -17,11 +17,7 @@ import torch
 from transformers import AutoImageProcessor, AutoTokenizer
 
 from hybrid.catalog import ProductTruth, build_record, iter_products, render_image
-from hybrid.catalog.generate import (
-    VARIANT_ANGLE_JITTER,
-    VARIANT_OFFSET_JITTER,
-    VARIANT_SCALE_JITTER,
-)
+from hybrid.catalog.generate import jittered_layout
 from hybrid.model.captions import Caption, captions_for
 from hybrid.vocab import (
     CATEGORIES,
@@ -115,7 +111,11 @@ def colourway(
     far = [b for b in backdrops if _distance(b, colour.rgb) >= _MIN_BACKGROUND_DISTANCE]
     background = rng.choice(far) if far else min(backdrops, key=sum)
     label = "field" if truth.colour_label == "wrong" else truth.colour_label
-    layout = _jittered_layout(truth, rng=rng) if jitter else {}
+    layout = (
+        jittered_layout(rng, scale=truth.scale, offset=truth.offset, angle=truth.angle)
+        if jitter
+        else {}
+    )
     return replace(
         truth,
         id=f"{truth.id}-cw{number}",
@@ -128,18 +128,6 @@ def colourway(
         labelled_colour=None if label == "none" else colour.name,
         **layout,
     )
-
-
-def _jittered_layout(truth: ProductTruth, *, rng: random.Random) -> dict[str, Any]:
-    dx, dy = truth.offset
-    return {
-        "scale": round(truth.scale + rng.uniform(-VARIANT_SCALE_JITTER, VARIANT_SCALE_JITTER), 3),
-        "offset": (
-            round(dx + rng.uniform(-VARIANT_OFFSET_JITTER, VARIANT_OFFSET_JITTER), 3),
-            round(dy + rng.uniform(-VARIANT_OFFSET_JITTER, VARIANT_OFFSET_JITTER), 3),
-        ),
-        "angle": round(truth.angle + rng.uniform(-VARIANT_ANGLE_JITTER, VARIANT_ANGLE_JITTER), 2),
-    }
 
 
 def on_backdrop(
