@@ -34,12 +34,12 @@ from elasticsearch import Elasticsearch
 from PIL.Image import Image
 
 from hybrid import es as es_ops
-from hybrid.catalog import iter_records, write_catalog
 from hybrid.colour import dominant_colour
+from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.embedding import SentenceTransformerEmbedder
 from hybrid.images import ImageLimits, load_image
-from hybrid.ingest import Ingestor, embedding_text, validate_records
-from hybrid.queue import batched
+from hybrid.indexing.pipeline import Ingestor, embedding_text, validate_records
+from hybrid.indexing.queue import batched
 from hybrid.settings import Settings
 
 CATALOG_DIR = "catalog"

@@ -49,10 +49,10 @@ from common import elasticsearch, make_vit_b32, timed
 from elasticsearch import Elasticsearch
 
 from hybrid import es as es_ops
-from hybrid.catalog import iter_products
+from hybrid.demo.catalog import iter_products
 from hybrid.embedding import SentenceTransformerEmbedder
 from hybrid.evaluation.modes import parse_mode
-from hybrid.ingest import build_document, validate_records
+from hybrid.indexing.pipeline import build_document, validate_records
 from hybrid.mapping import VectorSpec
 from hybrid.query.request import SearchRequest
 from hybrid.search.service import SearchService

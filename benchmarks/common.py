@@ -14,8 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hybrid.model import DEMO_MODEL_DIR
-from hybrid.model.layout import (
+from hybrid.demo.model.layout import (
     MODULE_DIR,
     DemoClipSpec,
     preprocessor_config,
@@ -24,6 +23,7 @@ from hybrid.model.layout import (
 from hybrid.settings import Settings
 from hybrid.stack import elasticsearch as es_node
 from hybrid.stack import procs
+from hybrid.weights import DEMO_MODEL_DIR
 
 VIT_B32_IMAGE_SIZE = 224
 

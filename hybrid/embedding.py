@@ -10,7 +10,7 @@ dot product and the vectors can go straight into a ``cosine`` ``dense_vector`` f
 
 The model is a sentence-transformers name (``clip-ViT-B-32``), a local directory, or
 :data:`hybrid.settings.DEMO_MODEL` (``"demo"``) for the small CLIP shipped in
-``hybrid/model/demo_clip``. Both load through the same sentence-transformers code path.
+``hybrid/weights/demo_clip``. Both load through the same sentence-transformers code path.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from hybrid.errors import EmbeddingError
-from hybrid.model import DEMO_MODEL_DIR
 from hybrid.settings import DEMO_MODEL, Settings
+from hybrid.weights import DEMO_MODEL_DIR
 
 if TYPE_CHECKING:
     from PIL.Image import Image

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     # --- Redis / Celery ------------------------------------------------------------------------
     redis_url: str | None = Field(default=None, description="Existing Redis; None = local stack.")
     redis_port: PositiveInt = 6379
-    ingest_queue: str = "hybrid.ingest"
+    ingest_queue: str = "hybrid.indexing.pipeline"
     task_time_limit: PositiveInt = 600
     visibility_timeout: PositiveInt = 3600
     max_retries: int = Field(default=5, ge=0, le=50)

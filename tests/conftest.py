@@ -167,7 +167,7 @@ class WorkerProcess:
 @pytest.fixture(scope="session")
 def celery_worker(es_url: str, redis_url: str, image_root: Path) -> Iterator[WorkerProcess]:
     """Start one real Celery worker process (prefork, concurrency 1) for the session."""
-    from hybrid.queue import make_celery
+    from hybrid.indexing.queue import make_celery
 
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     log = image_root / "worker.log"
@@ -196,7 +196,7 @@ def celery_worker(es_url: str, redis_url: str, image_root: Path) -> Iterator[Wor
 @pytest.fixture
 def worker(celery_worker: WorkerProcess, settings: Settings) -> Iterator[WorkerProcess]:
     """The session worker, consuming this test's own queue for the duration of the test."""
-    from hybrid.queue import make_celery
+    from hybrid.indexing.queue import make_celery
 
     app = make_celery(settings)
     app.control.add_consumer(settings.ingest_queue, destination=[celery_worker.name], reply=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hybrid.queue import make_celery
+from hybrid.indexing.queue import make_celery
 from hybrid.settings import get_settings
 
 app = make_celery(get_settings(), include=["workers.tasks"])

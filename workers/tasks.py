@@ -1,4 +1,4 @@
-"""Thin Celery tasks: validate, call :class:`hybrid.ingest.Ingestor`, return a small summary.
+"""Thin Celery tasks: validate, call :class:`hybrid.indexing.pipeline.Ingestor`, summarise.
 
 Tasks receive JSON records and an alias, never live objects. Writes are idempotent (product id as
 ``_id``, external versions), which is what makes ``acks_late`` and retries safe. Transient
@@ -15,8 +15,8 @@ from celery import Task
 
 from hybrid import es as es_ops
 from hybrid.errors import SearchUnavailableError
-from hybrid.ingest import BatchSummary, Ingestor, validate_records
-from hybrid.queue import DELETE_TASK, INGEST_TASK
+from hybrid.indexing.pipeline import BatchSummary, Ingestor, validate_records
+from hybrid.indexing.queue import DELETE_TASK, INGEST_TASK
 from hybrid.settings import get_settings
 from workers.app import app
 

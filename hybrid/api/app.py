@@ -13,8 +13,8 @@ from hybrid.api import errors, health, products, search
 from hybrid.api.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware, body_limits
 from hybrid.api.openapi import install_openapi
 from hybrid.api.state import ApiState, Searcher
+from hybrid.indexing.records import ProductRecord
 from hybrid.query.request import SearchRequest
-from hybrid.records import ProductRecord
 from hybrid.settings import Settings, get_settings
 
 DESCRIPTION = """Hybrid product search: BM25 + CLIP kNN + filters, fused in our code.

@@ -22,7 +22,7 @@ from hybrid.api.models import DeleteAccepted, IngestAccepted, IngestRejected, Re
 from hybrid.api.openapi import json_body, schema_ref
 from hybrid.api.state import ApiState, get_state
 from hybrid.errors import InvalidRequestError, ProductNotFoundError, SearchUnavailableError
-from hybrid.records import ProductRecord
+from hybrid.indexing.records import ProductRecord
 from hybrid.settings import Settings
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ async def delete_product(
     effective = int(time.time() * 1000) if version is None else version
 
     def enqueue() -> str:
-        from hybrid.queue import enqueue_delete
+        from hybrid.indexing.queue import enqueue_delete
 
         with _queue_errors():
             return enqueue_delete(state.celery(), state.settings, product_id, effective)
@@ -180,7 +180,7 @@ def enqueue_batches(app: Celery, settings: Settings, records: Sequence[ProductRe
     Raises:
         SearchUnavailableError: Redis cannot be reached (the message names batches already sent).
     """
-    from hybrid.queue import batched, enqueue_ingest
+    from hybrid.indexing.queue import batched, enqueue_ingest
 
     task_ids: list[str] = []
     payload = [record.model_dump(mode="json") for record in records]

@@ -81,7 +81,7 @@ class ApiState:
         """The Celery app used to enqueue ingestion and delete tasks (created on first use)."""
         with self._lock:
             if self._celery is None:
-                from hybrid.queue import make_celery
+                from hybrid.indexing.queue import make_celery
 
                 self._celery = make_celery(self.settings)
                 self._celery.conf.update(fail_fast_producer(self._celery.conf))

@@ -5,7 +5,7 @@
 * :mod:`~hybrid.evaluation.scoring` - one response scored against its judgments; averages.
 * :mod:`~hybrid.evaluation.ann` - kNN legs against exact brute-force cosine.
 * :mod:`~hybrid.evaluation.runner` - index, search, measure: :func:`run_evaluation`.
-* :mod:`~hybrid.evaluation.report` - rich tables and JSON; :mod:`~hybrid.evaluation.cli` -
+* :mod:`~hybrid.evaluation.report` - rich tables and JSON; :mod:`~hybrid.cli.eval` -
   ``hybrid eval``.
 
 Nothing heavy is imported here: the runner (Elasticsearch, the model) loads on use.

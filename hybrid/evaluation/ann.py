@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from hybrid.catalog import JudgedQuery
+from hybrid.demo.catalog import JudgedQuery
 from hybrid.evaluation.metrics import overlap_at_k
 from hybrid.evaluation.scoring import QueryScores
 from hybrid.images import ImageRef

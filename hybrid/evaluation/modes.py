@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from hybrid.catalog import JudgedQuery
+from hybrid.demo.catalog import JudgedQuery
 from hybrid.errors import InvalidRequestError
 from hybrid.query.fields import LEGS, Leg
 from hybrid.query.request import (

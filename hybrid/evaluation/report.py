@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from hybrid.catalog import QUERY_TYPES
+from hybrid.demo.catalog import QUERY_TYPES
 from hybrid.evaluation.acceptance import Check, acceptance
 from hybrid.evaluation.ann import ANN_METRICS
 from hybrid.evaluation.runner import EvalResult, result_dict

@@ -1,7 +1,7 @@
 """Running the evaluation: index the catalogue, run every judged query under every mode, score.
 
 :func:`run_evaluation` is the whole run. The catalogue is indexed through the project's own
-path (:func:`hybrid.ingest_cli.ingest_inline`, the code the Celery workers run) into a fresh
+path (:func:`hybrid.indexing.producer.ingest_inline`, the code the Celery workers run) into a fresh
 index behind ``settings.index_alias`` (unless ``reuse_index``), and searched through
 :class:`~hybrid.search.SearchService`, so the figures measure what users get.
 """
@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from hybrid import es as es_ops
-from hybrid.catalog import QUERY_TYPES, JudgedQuery, load_queries
+from hybrid.demo.catalog import QUERY_TYPES, JudgedQuery, load_queries
 from hybrid.embedding import get_embedder
 from hybrid.errors import ConfigurationError, HybridSearchError, InvalidRequestError
 from hybrid.evaluation import ann, store
@@ -112,7 +112,7 @@ def prepare_index(
     Raises:
         ConfigurationError: ``reuse`` but the alias holds no documents.
     """
-    from hybrid.ingest_cli import ingest_inline
+    from hybrid.indexing.producer import ingest_inline
 
     client, alias = es_ops.make_client(settings), settings.index_alias
     if reuse:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from hybrid.catalog import JudgedQuery
+from hybrid.demo.catalog import JudgedQuery
 from hybrid.evaluation import metrics
 from hybrid.query.vocabulary import tokenize
 from hybrid.vocab import colour_family_of_word

@@ -1,7 +1,8 @@
 """The evaluation's own Elasticsearch calls: drop an alias's indices, count, read every vector.
 
 These are the only Elasticsearch requests of :mod:`hybrid.evaluation` that are not searches
-through :class:`~hybrid.search.SearchService` or indexing through :mod:`hybrid.ingest`. They are
+through :class:`~hybrid.search.SearchService` or indexing through
+:mod:`hybrid.indexing.pipeline`. They are
 kept in this one module, written like :mod:`hybrid.es` (client in, plain values out, transport
 errors turned into :class:`~hybrid.errors.SearchUnavailableError`), so they can move there.
 """

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hybrid.api import create_app
-from hybrid.catalog import iter_records, write_catalog
+from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.settings import Settings
 from hybrid.stack import procs
 

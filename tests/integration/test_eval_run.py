@@ -11,8 +11,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from hybrid.catalog import JudgedQuery, write_catalog
-from hybrid.evaluation.cli import eval_app
+from hybrid.cli.eval import eval_app
+from hybrid.demo.catalog import JudgedQuery, write_catalog
 from hybrid.evaluation.modes import MODES, Mode
 from hybrid.evaluation.runner import EvalConfig, EvalResult, result_dict, run_evaluation
 from hybrid.evaluation.scoring import ALL

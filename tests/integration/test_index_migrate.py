@@ -14,15 +14,15 @@ from elasticsearch import Elasticsearch
 from typer.testing import CliRunner
 
 from hybrid import es as es_ops
-from hybrid.catalog import iter_records, write_catalog
 from hybrid.cli import app
+from hybrid.demo.catalog import iter_records, write_catalog
+from hybrid.demo.model.layout import MODULE_DIR, save_sentence_transformer
 from hybrid.errors import ConfigurationError
-from hybrid.ingest import Ingestor
+from hybrid.indexing.pipeline import Ingestor
+from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import VectorSpec, mapping_version
-from hybrid.model import DEMO_MODEL_DIR
-from hybrid.model.layout import MODULE_DIR, save_sentence_transformer
-from hybrid.records import ProductRecord
 from hybrid.settings import Settings, get_settings
+from hybrid.weights import DEMO_MODEL_DIR
 
 OTHER_DIMS = 32
 N = 24

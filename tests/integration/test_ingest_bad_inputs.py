@@ -17,8 +17,8 @@ from PIL import Image
 from rich.console import Console
 
 from hybrid import es as es_ops
-from hybrid.catalog import iter_records, write_catalog
-from hybrid.ingest_cli import IngestReport, ingest_inline
+from hybrid.demo.catalog import iter_records, write_catalog
+from hybrid.indexing.producer import IngestReport, ingest_inline
 from hybrid.mapping import rejects_index
 from hybrid.settings import Settings
 

@@ -15,8 +15,8 @@ from elasticsearch import Elasticsearch
 from typer.testing import CliRunner
 
 from hybrid import es as es_ops
-from hybrid.catalog import iter_records, write_catalog
 from hybrid.cli import app
+from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.mapping import rejects_index
 from hybrid.settings import Settings, get_settings
 

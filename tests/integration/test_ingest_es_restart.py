@@ -11,8 +11,8 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from hybrid import es as es_ops
-from hybrid.catalog import iter_records, write_catalog
-from hybrid.queue import enqueue_ingest, make_celery
+from hybrid.demo.catalog import iter_records, write_catalog
+from hybrid.indexing.queue import enqueue_ingest, make_celery
 from hybrid.settings import Settings
 from hybrid.stack import elasticsearch as es_node
 

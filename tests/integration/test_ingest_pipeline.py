@@ -16,12 +16,12 @@ from elasticsearch import Elasticsearch
 from PIL import Image
 
 from hybrid import es as es_ops
-from hybrid.catalog import iter_records, write_catalog
 from hybrid.colour import family_of_label
+from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.embedding import get_embedder
+from hybrid.indexing.queue import enqueue_ingest, make_celery
+from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import mapping_version, rejects_index
-from hybrid.queue import enqueue_ingest, make_celery
-from hybrid.records import ProductRecord
 from hybrid.settings import Settings
 from hybrid.vocab import COLOUR_FAMILIES
 

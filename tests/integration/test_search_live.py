@@ -11,9 +11,9 @@ from elasticsearch import Elasticsearch
 from PIL.Image import Image
 
 from hybrid import es as es_ops
-from hybrid.catalog import iter_records, write_catalog
+from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.embedding import Embedder, get_embedder
-from hybrid.ingest import Ingestor, validate_records
+from hybrid.indexing.pipeline import Ingestor, validate_records
 from hybrid.query.request import SearchRequest
 from hybrid.search import SearchService
 from hybrid.settings import Settings

@@ -1,4 +1,4 @@
-"""Tests for the shipped demo CLIP (hybrid.model): layout, tokenizer, quality and training."""
+"""Tests for the shipped demo CLIP (hybrid.demo.model): layout, tokenizer, quality and training."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from hybrid.cli.model import model_app
+from hybrid.demo.model.evaluate import evaluate_demo_model
 from hybrid.embedding import SentenceTransformerEmbedder
 from hybrid.errors import InvalidRequestError
-from hybrid.model import DEMO_MODEL_DIR
-from hybrid.model.cli import model_app
-from hybrid.model.evaluate import evaluate_demo_model
 from hybrid.settings import DEMO_MODEL
+from hybrid.weights import DEMO_MODEL_DIR
 
 MODULE_DIR = DEMO_MODEL_DIR / "0_CLIPModel"
 
@@ -116,7 +116,7 @@ def test_train_demo_writes_a_loadable_model(tmp_path: Path) -> None:
 
 
 def test_train_demo_refuses_to_overwrite_a_directory_that_is_no_model(tmp_path: Path) -> None:
-    from hybrid.model.train import train_demo_model
+    from hybrid.demo.model.train import train_demo_model
 
     (tmp_path / "notes.txt").write_text("keep me")
     with pytest.raises(InvalidRequestError, match="refusing to overwrite"):

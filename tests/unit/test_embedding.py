@@ -17,8 +17,8 @@ from hybrid.embedding import (
     resolve_model_path,
 )
 from hybrid.errors import EmbeddingError
-from hybrid.model import DEMO_MODEL_DIR
 from hybrid.settings import DEMO_MODEL, Settings
+from hybrid.weights import DEMO_MODEL_DIR
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from hybrid.cli.eval import ensure_catalog
 from hybrid.errors import InvalidRequestError
-from hybrid.evaluation.cli import ensure_catalog
 
 
 def test_a_missing_catalogue_without_generate_is_a_clear_error(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hybrid.catalog import JudgedQuery
+from hybrid.demo.catalog import JudgedQuery
 from hybrid.errors import InvalidRequestError
 from hybrid.evaluation.modes import DEFAULT_MODES, MODES, parse_mode, parse_modes
 from hybrid.settings import Settings

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hybrid.catalog import JudgedQuery
+from hybrid.demo.catalog import JudgedQuery
 from hybrid.evaluation.ann import ExactIndex, StoredVectors
 from hybrid.evaluation.caching import CachingEmbedder
 from hybrid.evaluation.modes import MODES

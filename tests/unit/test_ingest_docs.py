@@ -1,4 +1,4 @@
-"""Tests for the pure parts of hybrid.ingest: documents, embedding text, validation messages."""
+"""Tests for the pure parts of hybrid.indexing.pipeline: documents, embedding text, messages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hybrid.ingest import (
+from hybrid.indexing.pipeline import (
     PARSE_ERROR_KEY,
     BatchSummary,
     Reject,
@@ -19,9 +19,9 @@ from hybrid.ingest import (
     mean_image_vector,
     validate_records,
 )
-from hybrid.ingest_cli import read_feed
+from hybrid.indexing.producer import read_feed
+from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import mapping_version
-from hybrid.records import ProductRecord
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 VECTOR = np.full(4, 0.5, dtype=np.float32)

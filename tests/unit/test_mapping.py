@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from hybrid.errors import ConfigurationError
-from hybrid.ingest import build_document
+from hybrid.indexing.pipeline import build_document
+from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import (
     VECTOR_FIELDS,
     VectorSpec,
@@ -20,7 +21,6 @@ from hybrid.mapping import (
     rejects_index,
     rejects_template,
 )
-from hybrid.records import ProductRecord
 
 SPEC = VectorSpec(model_id="demo_clip@abc", dims=256)
 

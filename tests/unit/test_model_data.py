@@ -1,4 +1,4 @@
-"""Tests for the demo CLIP's training data (hybrid.model.data): colourways and batches."""
+"""Tests for the demo CLIP's training data (hybrid.demo.model.data): colourways and batches."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import random
 
 import torch
 
-from hybrid.catalog import iter_truths
-from hybrid.model.data import colourway, generate_products, group_batches
+from hybrid.demo.catalog import iter_truths
+from hybrid.demo.model.data import colourway, generate_products, group_batches
 
 
 def _backdrops() -> list[tuple[int, int, int]]:

@@ -1,4 +1,4 @@
-"""Tests for hybrid.records: what a feed record may contain, its version and category path."""
+"""Tests for hybrid.indexing.records: what a feed record may contain, its version and category."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from hybrid.records import MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_IMAGES, ProductRecord
+from hybrid.indexing.records import MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_IMAGES, ProductRecord
 
 
 def _record(**fields: Any) -> ProductRecord:

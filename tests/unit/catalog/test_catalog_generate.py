@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hybrid.catalog import ProductTruth, iter_products
+from hybrid.demo.catalog import ProductTruth, iter_products
 from hybrid.errors import InvalidRequestError
 from hybrid.vocab import CATEGORIES, COLOURS, category_by_path, colour_family_of_word
 

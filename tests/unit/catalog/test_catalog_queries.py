@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hybrid.catalog import JudgedQuery, ProductTruth, iter_truths, load_queries
-from hybrid.catalog.plan import QUERY_TYPES, plan_queries, queries_per_type
-from hybrid.catalog.queries import judge_queries, write_queries
+from hybrid.demo.catalog import JudgedQuery, ProductTruth, iter_truths, load_queries
+from hybrid.demo.catalog.plan import QUERY_TYPES, plan_queries, queries_per_type
+from hybrid.demo.catalog.queries import judge_queries, write_queries
 from hybrid.errors import InvalidRequestError
 from hybrid.vocab import MATERIALS, PATTERNS, category_of_word, colour_family_of_word
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hybrid.catalog import ProductTruth, iter_truths, render_image, render_mask
+from hybrid.demo.catalog import ProductTruth, iter_truths, render_image, render_mask
 from hybrid.errors import InvalidRequestError
 from hybrid.vocab import CATEGORIES, COLOURS, PATTERNS
 

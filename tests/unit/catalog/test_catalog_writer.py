@@ -10,7 +10,8 @@ import typer
 from PIL import Image
 from typer.testing import CliRunner
 
-from hybrid.catalog import (
+from hybrid.cli.catalog import catalog_app
+from hybrid.demo.catalog import (
     iter_records,
     iter_truths,
     load_queries,
@@ -18,7 +19,6 @@ from hybrid.catalog import (
     write_catalog,
     write_images,
 )
-from hybrid.catalog.cli import catalog_app
 from hybrid.errors import InvalidRequestError
 
 N = 60

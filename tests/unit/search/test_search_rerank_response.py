@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from hybrid.cli.search import parse_filter_options
 from hybrid.query.fusion import Contribution, FusedHit, LegHit
 from hybrid.query.request import Filters, SearchRequest
 from hybrid.query.understanding import UnderstandingReport
 from hybrid.search.rerank import ExactRescorer
 from hybrid.search.response import _facets, build_response, page_of
-from hybrid.search_cli import parse_filter_options
 
 
 def _reader(vectors: Mapping[str, list[float]]):  # type: ignore[no-untyped-def]

@@ -88,7 +88,7 @@ def run_demo(settings: Settings, *, console: Console) -> Path:
 
 
 def _ensure_catalog(catalog: Path, *, console: Console) -> None:
-    from hybrid.catalog import write_catalog
+    from hybrid.demo.catalog import write_catalog
 
     if (catalog / "products.jsonl").is_file():
         console.print(f"reusing {catalog}")
@@ -99,7 +99,7 @@ def _ensure_catalog(catalog: Path, *, console: Console) -> None:
 
 
 def _start_worker(settings: Settings, *, console: Console) -> subprocess.Popen[bytes]:
-    from hybrid.queue import make_celery
+    from hybrid.indexing.queue import make_celery
 
     env = {"HYBRID_MODEL": DEMO_MODEL, "HYBRID_IMAGE_ROOT": str(settings.image_root),
            "HYBRID_ES_URL": settings.effective_es_url,
@@ -128,7 +128,7 @@ def _child_env(extra: dict[str, str]) -> dict[str, str]:
 
 
 def _ingest(settings: Settings, catalog: Path, *, console: Console) -> None:
-    from hybrid.ingest_cli import ingest_queued, print_report
+    from hybrid.indexing.producer import ingest_queued, print_report
 
     started = time.monotonic()
     report = ingest_queued(settings, catalog / "products.jsonl", wait=True, console=console)
@@ -144,9 +144,9 @@ def _ingest(settings: Settings, catalog: Path, *, console: Console) -> None:
 def _run_showcases(
     settings: Settings, catalog: Path, *, console: Console
 ) -> list[tuple[Showcase, dict[str, Any]]]:
+    from hybrid.cli.search import print_results
     from hybrid.query.request import parse_request
     from hybrid.search import SearchService
-    from hybrid.search_cli import print_results
 
     service = SearchService(settings)
     started = time.monotonic()

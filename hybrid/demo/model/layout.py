@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hybrid.model.tokenizer import BOS_TOKEN, EOS_TOKEN, BpeVocabulary, write_bpe_files
+from hybrid.demo.model.tokenizer import BOS_TOKEN, EOS_TOKEN, BpeVocabulary, write_bpe_files
 
 if TYPE_CHECKING:
     from transformers import CLIPModel

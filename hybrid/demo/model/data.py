@@ -16,9 +16,9 @@ from typing import Any
 import torch
 from transformers import AutoImageProcessor, AutoTokenizer
 
-from hybrid.catalog import ProductTruth, build_record, iter_products, render_image
-from hybrid.catalog.generate import jittered_layout
-from hybrid.model.captions import Caption, captions_for
+from hybrid.demo.catalog import ProductTruth, build_record, iter_products, render_image
+from hybrid.demo.catalog.generate import jittered_layout
+from hybrid.demo.model.captions import Caption, captions_for
 from hybrid.vocab import (
     CATEGORIES,
     COLOUR_FAMILIES,
@@ -32,7 +32,7 @@ from hybrid.vocab import (
 #: The catalogue photo size; the processor resizes it to the model's input size.
 PHOTO_SIZE = 128
 
-# Catalogue drawing conventions the colourways follow (see hybrid.catalog.generate).
+# Catalogue drawing conventions the colourways follow (see hybrid.demo.catalog.generate).
 _MIN_BACKGROUND_DISTANCE = 70.0
 _LIGHT_LUMINANCE = 140.0
 
@@ -48,7 +48,7 @@ class TrainingSet:
             catalogue photo, the others the same product on other backdrops.
         input_ids: caption tokens, ``(n, captions, context)`` int64, padded with the end token.
         attention_mask: ``(n, captions, context)`` int64.
-        levels: each caption's :class:`~hybrid.model.captions.Level`, ``(n, captions)``.
+        levels: each caption's :class:`~hybrid.demo.model.captions.Level`, ``(n, captions)``.
         group: variant group number, ``(n,)``.
         category: category index, ``(n,)``.
         family: colour family index, ``(n,)``.

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from hybrid.catalog.truth import RGB, ColourLabel, ProductTruth
+from hybrid.demo.catalog.truth import RGB, ColourLabel, ProductTruth
 from hybrid.errors import InvalidRequestError
 from hybrid.vocab import BRANDS, CATEGORIES, COLOUR_FAMILIES, COLOURS, Category, ColourName
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hybrid.catalog.generate import iter_truths, stable_rng
-from hybrid.catalog.truth import ProductTruth
+from hybrid.demo.catalog.generate import iter_truths, stable_rng
+from hybrid.demo.catalog.truth import ProductTruth
 from hybrid.vocab import category_by_path
 
 _EPOCH = datetime(2025, 1, 1, tzinfo=UTC)

@@ -15,13 +15,13 @@ Record format (the ingestion format)::
      "updated_at": "2025-03-04T12:34:56Z", "version": int}
 """
 
-from hybrid.catalog.generate import iter_truths
-from hybrid.catalog.plan import QUERY_TYPES, QueryType
-from hybrid.catalog.queries import JudgedQuery, load_queries
-from hybrid.catalog.records import build_record, image_path, iter_products
-from hybrid.catalog.render import render_image, render_mask
-from hybrid.catalog.truth import ColourLabel, ProductTruth, read_truth
-from hybrid.catalog.writer import CatalogSummary, iter_records, write_catalog, write_images
+from hybrid.demo.catalog.generate import iter_truths
+from hybrid.demo.catalog.plan import QUERY_TYPES, QueryType
+from hybrid.demo.catalog.queries import JudgedQuery, load_queries
+from hybrid.demo.catalog.records import build_record, image_path, iter_products
+from hybrid.demo.catalog.render import render_image, render_mask
+from hybrid.demo.catalog.truth import ColourLabel, ProductTruth, read_truth
+from hybrid.demo.catalog.writer import CatalogSummary, iter_records, write_catalog, write_images
 
 __all__ = [
     "QUERY_TYPES",

@@ -26,8 +26,8 @@ from hybrid.colour import dominant_colour, family_of_label
 from hybrid.embedding import Embedder, get_embedder
 from hybrid.errors import EmbeddingError, ImageRejectedError
 from hybrid.images import ImageLimits, is_transient, load_image
+from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import VectorSpec, check_meta, mapping_version
-from hybrid.records import ProductRecord
 from hybrid.settings import Settings
 
 #: Key a feed reader sets on a line that is not JSON; the record is then rejected as such.

@@ -19,7 +19,7 @@ console = Console()
 @index_app.command("create")
 def create(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Create the templates, a physical index and the alias (no-op when the alias exists)."""
-    from hybrid.ingest import Ingestor
+    from hybrid.indexing.pipeline import Ingestor
 
     settings = get_settings()
     try:
@@ -41,7 +41,7 @@ def migrate_cmd(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Fill a new physical index (reindex or re-embed), then swap the alias atomically."""
-    from hybrid.migrate import migrate
+    from hybrid.indexing.migrate import migrate
 
     try:
         report = migrate(get_settings(), reembed=reembed)

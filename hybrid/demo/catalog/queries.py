@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from hybrid.catalog.plan import QUERY_TYPES, QuerySpec, QueryType
-from hybrid.catalog.truth import ProductTruth, iter_json_objects
+from hybrid.demo.catalog.plan import QUERY_TYPES, QuerySpec, QueryType
+from hybrid.demo.catalog.truth import ProductTruth, iter_json_objects
 from hybrid.errors import InvalidRequestError
 
 _GRADES = (3, 2, 1)

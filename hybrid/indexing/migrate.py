@@ -14,10 +14,10 @@ from elasticsearch import helpers
 
 from hybrid import es as es_ops
 from hybrid.errors import ConfigurationError, IndexingError
-from hybrid.ingest import Ingestor
+from hybrid.indexing.pipeline import Ingestor
+from hybrid.indexing.queue import batched
+from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import VECTOR_FIELDS, VectorSpec, rejects_index
-from hybrid.queue import batched
-from hybrid.records import ProductRecord
 from hybrid.settings import Settings
 
 _RECORD_FIELDS = tuple(ProductRecord.model_fields)

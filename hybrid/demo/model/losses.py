@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F  # noqa: N812 - the usual name
 
-from hybrid.model.captions import Level
+from hybrid.demo.model.captions import Level
 
 #: Default temperature of the photo-to-photo term (fixed; the photo-caption one is learnt).
 IMAGE_TEMPERATURE = 0.1
@@ -43,7 +43,7 @@ def caption_positives(
     """``positives[i, j]``: caption ``j`` (of product ``j``, at ``levels[j]``) fits photo ``i``.
 
     Args:
-        levels: the :class:`~hybrid.model.captions.Level` of each caption, ``(batch,)``.
+        levels: the :class:`~hybrid.demo.model.captions.Level` of each caption, ``(batch,)``.
         group: variant group per product, ``(batch,)``.
         category: category per product, ``(batch,)``.
         family: colour family per product, ``(batch,)``.

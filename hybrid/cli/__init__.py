@@ -1,6 +1,6 @@
 """The ``hybrid`` command line.
 
-Sub-commands live beside the code they drive (``hybrid.catalog.cli``, ``hybrid.model.cli``...)
+Sub-commands live beside the code they drive (``hybrid.cli.catalog``, ``hybrid.cli.model``...)
 and are mounted here; nothing heavy (torch, the model, the ES client) is imported until a
 command that needs it runs.
 """
@@ -17,6 +17,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hybrid.cli.catalog import catalog_app
+from hybrid.cli.eval import eval_app
+from hybrid.cli.index import index_app
+from hybrid.cli.model import model_app
 from hybrid.errors import HybridSearchError
 from hybrid.settings import Settings, get_settings
 
@@ -85,7 +89,7 @@ def stack_status(as_json: JsonFlag = False) -> None:
 @app.command("demo")
 def demo() -> None:
     """Run the demo on the embedded default stack (local Elasticsearch + Redis)."""
-    from hybrid.demo import run_demo
+    from hybrid.demo.run import run_demo
 
     try:
         run_demo(get_settings(), console=console)
@@ -101,7 +105,7 @@ def ingest(
     as_json: JsonFlag = False,
 ) -> None:
     """Validate product records and enqueue them in batches for the workers."""
-    from hybrid.ingest_cli import ingest_inline, ingest_queued, print_report
+    from hybrid.indexing.producer import ingest_inline, ingest_queued, print_report
 
     settings = get_settings()
     quiet = Console(quiet=as_json)
@@ -135,7 +139,7 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Search the products: text, image, image+text, or more like a product."""
-    from hybrid.search_cli import print_results, run_search
+    from hybrid.cli.search import print_results, run_search
 
     try:
         response = run_search(
@@ -153,7 +157,7 @@ def serve(
     port: Annotated[int, typer.Option("--port")] = 8000,
 ) -> None:
     """Run the HTTP API (FastAPI under uvicorn); OpenAPI at /docs and /openapi.json."""
-    from hybrid.api.cli import serve as run_server
+    from hybrid.cli.serve import serve as run_server
 
     run_server(host, port)
 
@@ -164,7 +168,7 @@ def worker(
     loglevel: Annotated[str, typer.Option("-l", "--loglevel")] = "info",
 ) -> None:
     """Start a Celery worker on the ingest queue (prefetch 1, late acks)."""
-    from hybrid.ingest_cli import exec_worker
+    from hybrid.indexing.producer import exec_worker
 
     exec_worker(get_settings(), concurrency=concurrency, loglevel=loglevel)
 
@@ -179,27 +183,10 @@ def _print_status(settings: Settings) -> None:
     console.print(table)
 
 
-def _mount_optional() -> None:
-    """Mount the sub-commands whose modules exist (they are added issue by issue)."""
-    from importlib import import_module
-
-    mounts = [
-        ("hybrid.catalog.cli", "catalog_app", "catalog"),
-        ("hybrid.model.cli", "model_app", "model"),
-        ("hybrid.index_cli", "index_app", "index"),
-        ("hybrid.evaluation.cli", "eval_app", "eval"),
-    ]
-    for module_name, attr, name in mounts:
-        try:
-            module = import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        app.add_typer(getattr(module, attr), name=name)
-
-
-_mount_optional()
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(model_app, name="model")
+app.add_typer(index_app, name="index")
+app.add_typer(eval_app, name="eval")
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

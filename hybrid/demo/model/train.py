@@ -1,9 +1,9 @@
 """Training the in-house demo CLIP on generated products.
 
 The model learns from (photo, caption) pairs of the catalogue with seed 1001; the evaluation
-(:mod:`hybrid.model.evaluate`) uses other seeds, so its products and variant groups are unseen.
+(:mod:`hybrid.demo.model.evaluate`) uses other seeds, so its products and variant groups are unseen.
 The loss is CLIP's symmetric InfoNCE with several positives per row (see
-:mod:`hybrid.model.losses`), plus a photo-to-photo term that pulls the colours of one model
+:mod:`hybrid.demo.model.losses`), plus a photo-to-photo term that pulls the colours of one model
 together so "more like this" finds the same model in other colours.
 
 Training runs on the CPU with two threads and is as deterministic as torch allows there. The
@@ -26,9 +26,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.nn.functional as F  # noqa: N812 - the usual name
 
-from hybrid.embedding import SentenceTransformerEmbedder
-from hybrid.errors import InvalidRequestError
-from hybrid.model.data import (
+from hybrid.demo.model.data import (
     TrainingSet,
     build_training_set,
     caption_sets,
@@ -36,22 +34,24 @@ from hybrid.model.data import (
     group_batches,
     tokenizer_corpus,
 )
-from hybrid.model.evaluate import evaluate_demo_model
-from hybrid.model.layout import (
+from hybrid.demo.model.evaluate import evaluate_demo_model
+from hybrid.demo.model.layout import (
     MODULE_DIR,
     DemoClipSpec,
     build_clip,
     save_sentence_transformer,
     write_processor_files,
 )
-from hybrid.model.losses import (
+from hybrid.demo.model.losses import (
     IMAGE_TEMPERATURE,
     AuxiliaryHeads,
     caption_positives,
     clip_loss,
     group_loss,
 )
-from hybrid.model.tokenizer import train_bpe
+from hybrid.demo.model.tokenizer import train_bpe
+from hybrid.embedding import SentenceTransformerEmbedder
+from hybrid.errors import InvalidRequestError
 from hybrid.vocab import CATEGORIES, COLOUR_FAMILIES
 
 if TYPE_CHECKING:

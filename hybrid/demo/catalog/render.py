@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from PIL import Image, ImageChops, ImageDraw
 
-from hybrid.catalog.shapes import ASPECTS, CUTS, SILHOUETTES, Frame
-from hybrid.catalog.truth import RGB, ProductTruth
+from hybrid.demo.catalog.shapes import ASPECTS, CUTS, SILHOUETTES, Frame
+from hybrid.demo.catalog.truth import RGB, ProductTruth
 from hybrid.errors import InvalidRequestError
 
 _SUPERSAMPLE = 2

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from hybrid.catalog.generate import stable_rng
-from hybrid.catalog.records import image_path
-from hybrid.catalog.truth import ProductTruth
+from hybrid.demo.catalog.generate import stable_rng
+from hybrid.demo.catalog.records import image_path
+from hybrid.demo.catalog.truth import ProductTruth
 from hybrid.vocab import COLOUR_FAMILIES, COLOUR_SYNONYMS, COLOURS, category_by_path
 
 QueryType = Literal["text", "colour_synonym", "image", "image_text"]

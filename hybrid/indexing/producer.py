@@ -17,9 +17,9 @@ from rich.progress import Progress
 
 from hybrid import es as es_ops
 from hybrid.errors import InvalidRequestError, SearchUnavailableError
-from hybrid.ingest import PARSE_ERROR_KEY, Ingestor, validate_records
+from hybrid.indexing.pipeline import PARSE_ERROR_KEY, Ingestor, validate_records
+from hybrid.indexing.queue import batched, enqueue_ingest, make_celery
 from hybrid.mapping import rejects_index
-from hybrid.queue import batched, enqueue_ingest, make_celery
 from hybrid.settings import Settings
 
 

@@ -65,7 +65,7 @@ def ensure_catalog(catalog: Path, *, generate: int | None, seed: int, console: C
             f"no catalogue at {catalog} (expected products.jsonl and queries.jsonl); "
             "pass --generate N [--seed S] to create one"
         )
-    from hybrid.catalog import write_catalog
+    from hybrid.demo.catalog import write_catalog
 
     console.print(write_catalog(catalog, generate, seed).line(), highlight=False)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hybrid.catalog.writer import write_catalog, write_images
+from hybrid.demo.catalog.writer import write_catalog, write_images
 from hybrid.errors import InvalidRequestError
 
 catalog_app = typer.Typer(

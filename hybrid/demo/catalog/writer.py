@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from hybrid.catalog.generate import iter_truths
-from hybrid.catalog.plan import QUERY_TYPES, plan_queries, queries_per_type
-from hybrid.catalog.queries import judge_queries, write_queries
-from hybrid.catalog.records import image_path, iter_products
-from hybrid.catalog.render import MIN_IMAGE_SIZE, render_image
-from hybrid.catalog.truth import ProductTruth, read_truth
+from hybrid.demo.catalog.generate import iter_truths
+from hybrid.demo.catalog.plan import QUERY_TYPES, plan_queries, queries_per_type
+from hybrid.demo.catalog.queries import judge_queries, write_queries
+from hybrid.demo.catalog.records import image_path, iter_products
+from hybrid.demo.catalog.render import MIN_IMAGE_SIZE, render_image
+from hybrid.demo.catalog.truth import ProductTruth, read_truth
 from hybrid.errors import InvalidRequestError
 
 PRODUCTS_FILE = "products.jsonl"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from hybrid.catalog import ProductTruth
+from hybrid.demo.catalog import ProductTruth
 from hybrid.vocab import COLOUR_MODIFIERS, COLOUR_SYNONYMS, COLOURS, category_by_path
 
 

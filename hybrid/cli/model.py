@@ -11,13 +11,13 @@ from typing import Annotated
 import typer
 
 from hybrid.errors import HybridSearchError
-from hybrid.model import DEMO_MODEL_DIR
 from hybrid.settings import DEMO_MODEL
+from hybrid.weights import DEMO_MODEL_DIR
 
 model_app = typer.Typer(help="Train and measure the in-house demo CLIP.", no_args_is_help=True)
 
-_TRAIN_SEED = 1001  # mirrors hybrid.model.train.TRAIN_SEED without importing torch for --help
-_EVAL_SEED = 2024  # mirrors hybrid.model.evaluate.EVAL_SEED
+_TRAIN_SEED = 1001  # mirrors hybrid.demo.model.train.TRAIN_SEED without importing torch for --help
+_EVAL_SEED = 2024  # mirrors hybrid.demo.model.evaluate.EVAL_SEED
 
 
 @model_app.command("train-demo")
@@ -46,7 +46,7 @@ def train_demo(
     """
     from dataclasses import replace
 
-    from hybrid.model.train import TrainOptions, train_demo_model
+    from hybrid.demo.model.train import TrainOptions, train_demo_model
 
     options = replace(TrainOptions(), threads=threads)
     if colourways is not None:
@@ -74,8 +74,8 @@ def evaluate(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
 ) -> None:
     """Print held-out text->image and image->image recall of an embedding model."""
+    from hybrid.demo.model.evaluate import evaluate_demo_model
     from hybrid.embedding import SentenceTransformerEmbedder
-    from hybrid.model.evaluate import evaluate_demo_model
 
     try:
         embedder = SentenceTransformerEmbedder(model, device=device)
