@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from hybrid.errors import ConfigurationError
+from hybrid.schema import BBQ_TYPES, HNSW_TYPES, VECTOR_FIELDS
 from hybrid.settings import VectorIndexType
 
-VECTOR_FIELDS = ("image_vector", "text_vector")
-_HNSW_TYPES = {"hnsw", "int8_hnsw", "bbq_hnsw"}
-_BBQ_TYPES = {"bbq_hnsw", "bbq_flat"}
 MAX_DIMS = 4096  # the dense_vector limit of Elasticsearch
 MIN_BBQ_DIMS = 64  # Elasticsearch refuses bbq quantisation below this
 
@@ -35,7 +33,7 @@ class VectorSpec:
     index_type: VectorIndexType = "int8_hnsw"
 
     def __post_init__(self) -> None:
-        low = MIN_BBQ_DIMS if self.index_type in _BBQ_TYPES else 1
+        low = MIN_BBQ_DIMS if self.index_type in BBQ_TYPES else 1
         if not low <= self.dims <= MAX_DIMS:
             raise ConfigurationError(
                 f"model {self.model_id!r} gives {self.dims}-dim vectors; {self.index_type} "
@@ -88,7 +86,7 @@ def products_template(alias: str, spec: VectorSpec) -> dict[str, Any]:
 def _vector_mapping(base: dict[str, Any], spec: VectorSpec) -> dict[str, Any]:
     mapping = {**base, "dims": spec.dims}
     options: dict[str, Any] = {"type": spec.index_type}
-    if spec.index_type in _HNSW_TYPES:  # flat types take no graph parameters
+    if spec.index_type in HNSW_TYPES:  # flat types take no graph parameters
         graph = base["index_options"]
         options.update({"m": graph["m"], "ef_construction": graph["ef_construction"]})
     mapping["index_options"] = options

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from hybrid.schema import CATEGORY_SEPARATOR
+
 COLOUR_FAMILIES: tuple[str, ...] = (
     "red",
     "pink",
@@ -174,12 +176,12 @@ class Category:
     @property
     def top_level(self) -> str:
         """The first segment of the path, e.g. ``"Footwear"``."""
-        return self.path.split(" > ", 1)[0]
+        return self.path.split(CATEGORY_SEPARATOR, 1)[0]
 
     @property
     def leaf(self) -> str:
         """The last segment of the path, e.g. ``"Sneakers"``."""
-        return self.path.rsplit(" > ", 1)[-1]
+        return self.path.rsplit(CATEGORY_SEPARATOR, 1)[-1]
 
 
 CATEGORIES: tuple[Category, ...] = (

@@ -17,7 +17,6 @@ from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
 from hybrid.errors import IndexingError, SearchUnavailableError
 from hybrid.mapping import (
-    VECTOR_FIELDS,
     VectorSpec,
     check_meta,
     physical_index_name,
@@ -25,6 +24,7 @@ from hybrid.mapping import (
     rejects_index,
     rejects_template,
 )
+from hybrid.schema import VECTOR_FIELDS
 from hybrid.settings import Settings
 
 

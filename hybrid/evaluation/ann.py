@@ -23,8 +23,8 @@ from hybrid.demo.catalog import JudgedQuery
 from hybrid.evaluation.metrics import overlap_at_k
 from hybrid.evaluation.scoring import QueryScores
 from hybrid.images import ImageRef
-from hybrid.query.fields import LEG_VECTOR_FIELD, KnnLeg
 from hybrid.query.fusion import LegHit
+from hybrid.query.legs import LEG_VECTOR_FIELD, KnnLeg
 from hybrid.query.request import SearchRequest
 from hybrid.search import SearchService
 from hybrid.search.vectors import QueryVectors

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 
 from hybrid.demo.catalog import JudgedQuery
 from hybrid.errors import InvalidRequestError
-from hybrid.query.fields import LEGS, Leg
+from hybrid.query.legs import LEGS, Leg
 from hybrid.query.request import (
     FusionMethod,
     Normalisation,

@@ -27,7 +27,7 @@ from hybrid.evaluation import ann, store
 from hybrid.evaluation.caching import CachingEmbedder
 from hybrid.evaluation.modes import EVAL_DEPTH, Mode
 from hybrid.evaluation.scoring import METRICS, Cell, QueryScores, aggregate, score_hits
-from hybrid.query.fields import KNN_LEGS, LEG_VECTOR_FIELD
+from hybrid.query.legs import KNN_LEGS, LEG_VECTOR_FIELD
 from hybrid.search import SearchService
 from hybrid.settings import Settings
 

@@ -17,7 +17,8 @@ from hybrid.errors import ConfigurationError, IndexingError
 from hybrid.indexing.pipeline import Ingestor
 from hybrid.indexing.queue import batched
 from hybrid.indexing.records import ProductRecord
-from hybrid.mapping import VECTOR_FIELDS, VectorSpec, rejects_index
+from hybrid.mapping import VectorSpec, rejects_index
+from hybrid.schema import VECTOR_FIELDS
 from hybrid.settings import Settings
 
 _RECORD_FIELDS = tuple(ProductRecord.model_fields)

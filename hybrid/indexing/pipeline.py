@@ -28,6 +28,7 @@ from hybrid.errors import EmbeddingError, ImageRejectedError
 from hybrid.images import ImageLimits, is_transient, load_image
 from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import VectorSpec, check_meta, mapping_version
+from hybrid.schema import CATEGORY_SEPARATOR
 from hybrid.settings import Settings
 
 #: Key a feed reader sets on a line that is not JSON; the record is then rejected as such.
@@ -119,7 +120,7 @@ def build_document(
         "id": record.id, "group_id": record.group_id or record.id, "title": record.title,
         "description": record.description, "brand": record.brand, "category": record.category,
         "category_path": path,
-        "category_text": " ".join(path[-1].split(" > ")) if path else None,
+        "category_text": " ".join(path[-1].split(CATEGORY_SEPARATOR)) if path else None,
         "colour": record.colour, "colour_family": family_of_label(record.colour),
         "material": record.material, "pattern": record.pattern, "price": record.price,
         "stock": record.stock, "in_stock": _in_stock(record), "attributes": record.attributes,

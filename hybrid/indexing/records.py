@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from hybrid.images import ImageRef
+from hybrid.schema import CATEGORY_SEPARATOR
 
 ProductId = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=r"^\S+$")
@@ -91,4 +92,4 @@ class ProductRecord(BaseModel):
         if not self.category:
             return []
         parts = [part.strip() for part in self.category.split(">") if part.strip()]
-        return [" > ".join(parts[: i + 1]) for i in range(len(parts))]
+        return [CATEGORY_SEPARATOR.join(parts[: i + 1]) for i in range(len(parts))]

@@ -3,7 +3,7 @@
 Nothing here talks to Elasticsearch (that is :mod:`hybrid.es`); every function returns plain
 values or dicts, so it is unit-tested by comparing dicts.
 
-* :mod:`~hybrid.query.fields` - index field names and leg names.
+* :mod:`~hybrid.schema` - index field names and leg names.
 * :mod:`~hybrid.query.request` - :class:`SearchRequest`, the one validated request.
 * :mod:`~hybrid.query.filters` - :class:`Filters` -> filter clauses (dispatch table).
 * :mod:`~hybrid.query.builders` - BM25, kNN and single-request bodies, collapse, search_after.

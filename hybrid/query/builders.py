@@ -22,7 +22,9 @@ from math import isfinite
 from types import MappingProxyType
 from typing import Any, Final
 
-from hybrid.query.fields import (
+from hybrid.query.filters import Clause
+from hybrid.query.legs import VECTOR_FIELD_LEG
+from hybrid.schema import (
     BRAND_TEXT,
     CATEGORY_TEXT,
     COLOUR_TEXT,
@@ -30,10 +32,8 @@ from hybrid.query.fields import (
     GROUP_ID,
     ID,
     TITLE,
-    VECTOR_FIELD_LEG,
     VECTOR_FIELDS,
 )
-from hybrid.query.filters import Clause
 
 Body = dict[str, Any]
 

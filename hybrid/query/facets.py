@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from hybrid.query.builders import Body, bm25_body
-from hybrid.query.fields import BRAND, CATEGORY, CATEGORY_PATH, PRICE
 from hybrid.query.filters import Clause, colour_clause, filters_without, split_facets, to_clauses
 from hybrid.query.request import Filters
+from hybrid.schema import BRAND, CATEGORY, CATEGORY_PATH, PRICE
 from hybrid.vocab import COLOUR_FAMILIES
 
 DEFAULT_FACET_SIZE: Final = 20

@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal
 
 from hybrid.errors import InvalidFilterError
-from hybrid.query.fields import (
+from hybrid.query.request import Filters
+from hybrid.schema import (
     ATTRIBUTES,
     BRAND,
     CATEGORY_PATH,
@@ -30,7 +31,6 @@ from hybrid.query.fields import (
     IN_STOCK,
     PRICE,
 )
-from hybrid.query.request import Filters
 
 Clause = dict[str, Any]
 FilterField = Literal["colour_family", "category", "brand", "price", "in_stock", "attributes"]

@@ -23,8 +23,9 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final, Protocol
 
-from hybrid.query.fields import GROUP_ID, KNN_LEGS
+from hybrid.query.legs import KNN_LEGS
 from hybrid.query.request import FusionSpec, Normalisation
+from hybrid.schema import GROUP_ID
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,8 @@ from pydantic import (
 
 from hybrid.errors import InvalidFilterError, InvalidRequestError
 from hybrid.images import ImageRef
-from hybrid.query.fields import CATEGORY_SEPARATOR, LEGS, Leg
+from hybrid.query.legs import LEGS, Leg
+from hybrid.schema import CATEGORY_SEPARATOR
 from hybrid.settings import Settings, get_settings
 from hybrid.vocab import COLOUR_FAMILIES
 

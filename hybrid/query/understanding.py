@@ -23,16 +23,16 @@ from typing import Any, Final, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hybrid.query.fields import (
+from hybrid.query.filters import Clause
+from hybrid.query.request import Filters, UnderstandingMode
+from hybrid.query.vocabulary import Facet, FacetVocabulary, Token, tokenize
+from hybrid.schema import (
     BRAND,
     CATEGORY_PATH,
     CATEGORY_SEPARATOR,
     COLOUR_FAMILY,
     IMAGE_COLOUR_FAMILY,
 )
-from hybrid.query.filters import Clause
-from hybrid.query.request import Filters, UnderstandingMode
-from hybrid.query.vocabulary import Facet, FacetVocabulary, Token, tokenize
 
 #: BM25 ``should`` boosts in ``boost`` mode. The label family counts more than the image family
 #: (the photo's dominant colour is noisier than the shop's label).

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Final, Literal, NamedTuple
 
 from hybrid import vocab
-from hybrid.query.fields import CATEGORY_SEPARATOR
+from hybrid.schema import CATEGORY_SEPARATOR
 
 Facet = Literal["colour", "category", "brand"]
 Phrase = tuple[str, ...]

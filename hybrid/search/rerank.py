@@ -14,8 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
-from hybrid.query.fields import LEG_VECTOR_FIELD, KnnLeg
 from hybrid.query.fusion import LegHit, cosine_to_score
+from hybrid.query.legs import LEG_VECTOR_FIELD, KnnLeg
 
 #: Reads the stored vectors of ids: ``{id: {field: vector}}``.
 VectorReader = Callable[[Sequence[str]], Mapping[str, Mapping[str, list[float]]]]

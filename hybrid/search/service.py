@@ -29,9 +29,9 @@ from hybrid.query.builders import (
     single_request_body,
 )
 from hybrid.query.facets import facet_aggs
-from hybrid.query.fields import LEG_VECTOR_FIELD, KnnLeg, Leg
 from hybrid.query.filters import split_facets, to_clauses
 from hybrid.query.fusion import FusedHit, LegHit, collapse_fused, fuse, leg_hits, rerank_with_bonus
+from hybrid.query.legs import LEG_VECTOR_FIELD, KnnLeg, Leg
 from hybrid.query.request import Filters, SearchRequest
 from hybrid.query.understanding import (
     ParsedQuery,
@@ -42,12 +42,11 @@ from hybrid.query.understanding import (
     understood_bonus,
 )
 from hybrid.query.vocabulary import FacetVocabulary
+from hybrid.schema import QUANTIZED_TYPES
 from hybrid.search.rerank import Reranker
 from hybrid.search.response import build_response
 from hybrid.search.vectors import QueryEncoder, QueryVectors
 from hybrid.settings import Settings
-
-_QUANTIZED = {"int8_hnsw", "bbq_hnsw", "int8_flat"}
 
 
 @dataclass
@@ -95,7 +94,7 @@ class SearchService:
         self._vocab: tuple[float, FacetVocabulary] | None = None
         self.reranker = reranker
         self.oversample = (
-            settings.rescore_oversample if settings.vector_index_type in _QUANTIZED else 0.0
+            settings.rescore_oversample if settings.vector_index_type in QUANTIZED_TYPES else 0.0
         )
 
     @property

@@ -1,4 +1,4 @@
-"""Names shared by every query module: index fields (see ``docs/architecture.md``) and legs.
+"""Retrieval legs: the runs whose ranked hits are fused.
 
 A *leg* is one retrieval run whose ranked hits are later fused: ``bm25`` (full-text on the text
 fields), ``image_knn`` (kNN on ``image_vector``) and ``text_knn`` (kNN on ``text_vector``). A kNN
@@ -11,30 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Literal
 
-ID: Final = "id"
-GROUP_ID: Final = "group_id"
-TITLE: Final = "title"
-DESCRIPTION: Final = "description"
-BRAND: Final = "brand"
-BRAND_TEXT: Final = "brand.text"
-CATEGORY: Final = "category"
-CATEGORY_PATH: Final = "category_path"
-CATEGORY_TEXT: Final = "category_text"
-COLOUR: Final = "colour"
-COLOUR_TEXT: Final = "colour.text"
-COLOUR_FAMILY: Final = "colour_family"
-IMAGE_COLOUR_FAMILY: Final = "image_colour_family"
-PRICE: Final = "price"
-IN_STOCK: Final = "in_stock"
-ATTRIBUTES: Final = "attributes"
-IMAGE_VECTOR: Final = "image_vector"
-TEXT_VECTOR: Final = "text_vector"
-
-#: Never returned in ``_source``: 512 floats per field per hit would dwarf the rest of the hit.
-VECTOR_FIELDS: Final[tuple[str, ...]] = (IMAGE_VECTOR, TEXT_VECTOR)
-
-#: Separator of category path levels, as written in ``category`` and ``category_path``.
-CATEGORY_SEPARATOR: Final = " > "
+from hybrid.schema import IMAGE_VECTOR, TEXT_VECTOR
 
 Leg = Literal["bm25", "image_knn", "text_knn"]
 KnnLeg = Literal["image_knn", "text_knn"]
