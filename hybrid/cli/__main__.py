@@ -1,0 +1,5 @@
+"""``python -m hybrid.cli``: the same command as ``hybrid``."""
+
+from hybrid.cli import app
+
+app()
