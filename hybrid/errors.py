@@ -11,9 +11,12 @@ Every error the project raises on purpose derives from :class:`HybridSearchError
     │   └── ImageRejectedError    an image that is unsafe, too large, or not an image
     ├── EmbeddingError            the model failed to load or to encode
     ├── IndexingError             bulk writes failed; carries the failed items
-    └── SearchUnavailableError    Elasticsearch (or Redis) cannot be reached / timed out
+    ├── ElasticsearchRefusedError Elasticsearch answered 4xx (not 429): permanent, not retried
+    └── SearchUnavailableError    Elasticsearch (or Redis) cannot be reached, timed out, 429/5xx
 
-Domain errors carry no HTTP status: the API layer maps them (400/404/413/422/503).
+Domain errors carry no HTTP status: the API layer maps them (404/413/422/500/502/503, see
+:mod:`hybrid.api.errors`). The two Elasticsearch classes are the whole policy of
+:mod:`hybrid.es`: *unavailable* is transient (retry later), *refused* is permanent.
 Errors raised inside Celery tasks must pickle, so every class whose ``__init__`` takes extra
 arguments defines ``__reduce__``.
 """
@@ -85,5 +88,24 @@ class IndexingError(HybridSearchError):
         return (self.__class__, (str(self), self.errors))
 
 
+class ElasticsearchRefusedError(HybridSearchError):
+    """Elasticsearch refused a request with a 4xx other than 429: retrying will not help.
+
+    Attributes:
+        status: the HTTP status Elasticsearch answered (400, 403, 404, 409...).
+    """
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_refused, (str(self), self.status))
+
+
+def _rebuild_refused(message: str, status: int) -> ElasticsearchRefusedError:
+    return ElasticsearchRefusedError(message, status=status)
+
+
 class SearchUnavailableError(HybridSearchError):
-    """Elasticsearch or Redis could not be reached, or answered too late."""
+    """Elasticsearch or Redis could not be reached, answered too late, 429 or 5xx: transient."""

@@ -95,8 +95,8 @@ def delete_product(
     client = es_ops.make_client(get_settings())
     try:
         deleted = es_ops.delete_product(client, alias, product_id, version)
-    except Exception as exc:  # the task boundary: retry transport failures
+    except SearchUnavailableError as exc:  # transient only: a refused delete fails at once
         if self.request.retries >= (self.max_retries or 0):
-            raise SearchUnavailableError(f"delete of {product_id!r} failed: {exc}") from exc
+            raise
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
     return {"id": product_id, "deleted": deleted}

@@ -11,6 +11,7 @@ exception                                          status  ``error``
 ``ImageRejectedError`` (any other reason)          422     ``image_rejected``
 ``InvalidFilterError``                             422     ``invalid_filter``
 ``InvalidRequestError``, FastAPI validation        422     ``invalid_request``
+``ElasticsearchRefusedError`` (a 4xx from ES)     502     ``backend_refused``
 ``SearchUnavailableError``, ``StackError``         503     ``unavailable``
 :class:`~hybrid.api.state.DeadlineExceeded`        504     ``timeout``
 ``ConfigurationError``                             500     ``configuration_error``
@@ -42,6 +43,7 @@ from hybrid.api.models import ErrorResponse
 from hybrid.api.state import DeadlineExceeded
 from hybrid.errors import (
     ConfigurationError,
+    ElasticsearchRefusedError,
     EmbeddingError,
     HybridSearchError,
     ImageRejectedError,
@@ -64,6 +66,7 @@ _DOMAIN_STATUS: Final[tuple[tuple[type[HybridSearchError], int, str], ...]] = (
     (ImageRejectedError, 422, "image_rejected"),
     (InvalidFilterError, 422, "invalid_filter"),
     (InvalidRequestError, 422, "invalid_request"),
+    (ElasticsearchRefusedError, 502, "backend_refused"),
     (SearchUnavailableError, 503, "unavailable"),
     (StackError, 503, "unavailable"),
     (ConfigurationError, 500, "configuration_error"),

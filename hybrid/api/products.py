@@ -21,7 +21,12 @@ from hybrid.api.limits import MAX_BATCH, json_type, loads_strict, read_json_body
 from hybrid.api.models import DeleteAccepted, IngestAccepted, IngestRejected, RejectedRecord
 from hybrid.api.openapi import json_body, schema_ref
 from hybrid.api.state import ApiState, get_state
-from hybrid.errors import InvalidRequestError, ProductNotFoundError, SearchUnavailableError
+from hybrid.errors import (
+    ElasticsearchRefusedError,
+    InvalidRequestError,
+    ProductNotFoundError,
+    SearchUnavailableError,
+)
 from hybrid.indexing.records import ProductRecord
 from hybrid.settings import Settings
 
@@ -215,19 +220,11 @@ def fetch_product(settings: Settings, product_id: str) -> dict[str, Any] | None:
         SearchUnavailableError: Elasticsearch cannot be reached or failed.
         InvalidRequestError: Elasticsearch refused the id (400).
     """
-    from elasticsearch import ApiError, TransportError
-
     from hybrid import es as es_ops
 
     try:
         return es_ops.get_product(es_ops.make_client(settings), settings.index_alias, product_id)
-    except ApiError as exc:
-        if exc.meta.status == 400:
-            raise InvalidRequestError(
-                f"Elasticsearch refused product id {product_id!r}: {exc.message}"
-            ) from exc
-        raise SearchUnavailableError(f"reading product {product_id!r} failed: {exc}") from exc
-    except TransportError as exc:
-        raise SearchUnavailableError(
-            f"Elasticsearch is unavailable reading product {product_id!r}: {exc}"
-        ) from exc
+    except ElasticsearchRefusedError as exc:
+        if exc.status == 400:  # the id itself is what Elasticsearch could not take
+            raise InvalidRequestError(f"product id {product_id!r} is not a valid id") from exc
+        raise

@@ -23,7 +23,7 @@ from hybrid import es as es_ops
 from hybrid.demo.catalog import QUERY_TYPES, JudgedQuery, load_queries
 from hybrid.embedding import get_embedder
 from hybrid.errors import ConfigurationError, HybridSearchError, InvalidRequestError
-from hybrid.evaluation import ann, store
+from hybrid.evaluation import ann
 from hybrid.evaluation.caching import CachingEmbedder
 from hybrid.evaluation.modes import EVAL_DEPTH, Mode
 from hybrid.evaluation.scoring import METRICS, Cell, QueryScores, aggregate, score_hits
@@ -116,17 +116,26 @@ def prepare_index(
 
     client, alias = es_ops.make_client(settings), settings.index_alias
     if reuse:
-        documents = store.document_count(client, alias)
+        documents = _document_count(client, alias)
         if documents == 0:
             raise ConfigurationError(
                 f"--reuse-index: alias {alias!r} holds no documents; run once without it"
             )
         return IndexReport(alias, documents, rebuilt=False)
-    dropped = store.drop_alias(client, alias)
+    dropped = es_ops.drop_alias(client, alias)
     report = ingest_inline(settings, catalog / PRODUCTS_FILE, console=console)
-    documents = store.document_count(client, alias)
-    return IndexReport(alias, documents, rebuilt=True, rejected=len(report.rejected),
-                       dropped=dropped)  # fmt: skip
+    documents = _document_count(client, alias)
+    return IndexReport(
+        alias, documents, rebuilt=True, rejected=len(report.rejected), dropped=dropped
+    )
+
+
+def _document_count(client: Any, alias: str) -> int:
+    """How many documents ``alias`` holds now (0 when it does not exist)."""
+    if es_ops.alias_target(client, alias) is None:
+        return 0
+    es_ops.refresh(client, alias)
+    return es_ops.count(client, alias)
 
 
 def select_queries(queries: Iterable[JudgedQuery], per_type: int | None) -> list[JudgedQuery]:
@@ -178,7 +187,7 @@ def load_vectors(settings: Settings) -> ann.StoredVectors:
     """Every stored vector of both kNN fields (memory: documents x dims x 8 bytes)."""
     client = es_ops.make_client(settings)
     by_leg = {
-        leg: store.read_vectors(client, settings.index_alias, LEG_VECTOR_FIELD[leg])
+        leg: es_ops.read_vectors(client, settings.index_alias, LEG_VECTOR_FIELD[leg])
         for leg in KNN_LEGS
     }
     return ann.StoredVectors(by_leg)

@@ -6,11 +6,8 @@ Either way the new index is filled completely before the alias moves, in one ato
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-
-from elasticsearch import helpers
 
 from hybrid import es as es_ops
 from hybrid.errors import ConfigurationError, IndexingError
@@ -18,7 +15,6 @@ from hybrid.indexing.pipeline import Ingestor
 from hybrid.indexing.queue import batched
 from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import VectorSpec, rejects_index
-from hybrid.schema import VECTOR_FIELDS
 from hybrid.settings import Settings
 
 _RECORD_FIELDS = tuple(ProductRecord.model_fields)
@@ -46,14 +42,6 @@ def record_from_document(source: dict[str, Any], version: int) -> ProductRecord:
     data["images"] = [ref for ref in source.get("images", []) if ref != "<bytes>"]
     data["version"] = version
     return ProductRecord.model_validate(data)
-
-
-def _scan(client: Any, index: str) -> Iterator[tuple[dict[str, Any], int]]:
-    for hit in helpers.scan(
-        client, index=index, query={"query": {"match_all": {}}}, version=True,
-        source_excludes=list(VECTOR_FIELDS), size=200,
-    ):  # fmt: skip
-        yield hit["_source"], int(hit["_version"])
 
 
 def migrate(settings: Settings, *, reembed: bool | None = None) -> MigrationReport:
@@ -105,7 +93,7 @@ def _method(old: str, meta: dict[str, Any], spec: VectorSpec, *, reembed: bool |
 def _reembed(ingestor: Ingestor, settings: Settings, old: str, new: str) -> tuple[int, int]:
     writer = Ingestor(settings, embedder=ingestor.embedder, client=ingestor.client, write_index=new)
     count = rejected = 0
-    for batch in batched(_scan(ingestor.client, old), settings.ingest_batch_size):
+    for batch in batched(es_ops.scan(ingestor.client, old), settings.ingest_batch_size):
         records = [record_from_document(source, version) for source, version in batch]
         summary = writer.process(records)
         count, rejected = count + len(summary.indexed), rejected + len(summary.rejected)

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from elasticsearch import Elasticsearch
 from PIL.Image import Image
 from pydantic import ValidationError
 
@@ -167,7 +166,7 @@ class Ingestor:
         settings: Settings,
         *,
         embedder: Embedder | None = None,
-        client: Elasticsearch | None = None,
+        client: es_ops.Client | None = None,
         write_index: str | None = None,
     ) -> None:
         self.settings = settings
@@ -198,12 +197,11 @@ class Ingestor:
             ConfigurationError: the index holds vectors of another model (permanent).
         """
         spec = self.spec()
-        with es_ops.unavailable_is_transient(f"preparing index {self.alias!r}"):
-            if self.write_index is None:
-                index = es_ops.ensure_index(self.client, self.alias, spec)
-            else:
-                index = self.write_index
-                check_meta(index, es_ops.index_meta(self.client, index), spec)
+        if self.write_index is None:
+            index = es_ops.ensure_index(self.client, self.alias, spec)
+        else:
+            index = self.write_index
+            check_meta(index, es_ops.index_meta(self.client, index), spec)
         self._index_ready = True
         return index
 

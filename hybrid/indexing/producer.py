@@ -138,7 +138,7 @@ def ingest_queued(settings: Settings, path: Path, *, wait: bool, console: Consol
 def _refresh(settings: Settings) -> None:
     """Make the batches just written visible to search (best effort: they will be anyway)."""
     alias = settings.index_alias
-    with contextlib.suppress(SearchUnavailableError), es_ops.unavailable_is_transient("refresh"):
+    with contextlib.suppress(SearchUnavailableError):
         es_ops.refresh(es_ops.make_client(settings), alias, rejects_index(alias))
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from elasticsearch import Elasticsearch
 
 from hybrid import es as es_ops
 from hybrid.embedding import Embedder, get_embedder
@@ -84,7 +83,7 @@ class SearchService:
     """
 
     def __init__(
-        self, settings: Settings, *, client: Elasticsearch | None = None,
+        self, settings: Settings, *, client: es_ops.Client | None = None,
         embedder: Embedder | None = None, reranker: Reranker | None = None,
     ) -> None:  # fmt: skip
         self.settings = settings
