@@ -55,6 +55,7 @@ from hybrid.evaluation.modes import parse_mode
 from hybrid.indexing.pipeline import build_document, validate_records
 from hybrid.mapping import VectorSpec
 from hybrid.query.request import SearchRequest
+from hybrid.search.gateway import ElasticsearchGateway
 from hybrid.search.service import SearchService
 from hybrid.settings import Settings
 from hybrid.vocab import BRANDS, CATEGORIES, COLOUR_FAMILIES, COLOUR_SYNONYMS, COLOURS, MATERIALS
@@ -218,7 +219,9 @@ def run_pass(
     encoder.cache_size = 2048 if cached else 0  # 0: every text is encoded again
     for text in [*warmup, *texts] if cached else []:
         encoder.text(text)
-    service.client.indices.clear_cache(index=service.settings.index_alias)
+    gateway = service.gateway
+    assert isinstance(gateway, ElasticsearchGateway)
+    gateway.client.indices.clear_cache(index=gateway.alias)
     for text in warmup:  # first calls allocate buffers and load Lucene structures
         for mode in MODES:
             service.search(request(mode, text, service.settings))
@@ -313,7 +316,9 @@ def run_size(
     )
     try:
         build = build_index(client, alias, size, spec=spec, seed=args.seed, segments=args.segments)
-        service = SearchService(settings, client=client, embedder=embedder)
+        service = SearchService(
+            settings, gateway=ElasticsearchGateway(client, alias), embedder=embedder
+        )
         passes = [
             run_pass("model", service, texts, warmup, cached=False),
             run_pass("cached", service, texts, warmup, cached=True),

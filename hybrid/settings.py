@@ -108,6 +108,9 @@ class Settings(BaseSettings):
         "so the first search does not pay the model load.",
     )
     vocabulary_ttl: PositiveFloat = Field(default=300.0, description="Facet vocabulary cache (s).")
+    rerank_window: PositiveInt = Field(
+        default=50, description="Fused hits a pluggable post-fusion reranker may reorder."
+    )
     understanding_bonus: float = Field(
         default=0.5, ge=0, le=5, description="Post-fusion bonus for understood facets (x top)."
     )

@@ -23,7 +23,6 @@ from hybrid.demo.catalog import JudgedQuery
 from hybrid.evaluation.metrics import overlap_at_k
 from hybrid.evaluation.scoring import QueryScores
 from hybrid.images import ImageRef
-from hybrid.query.fusion import LegHit
 from hybrid.query.legs import LEG_VECTOR_FIELD, KnnLeg
 from hybrid.query.request import SearchRequest
 from hybrid.search import SearchService
@@ -123,9 +122,3 @@ def measure_query(
         }
         scores.append(QueryScores(query.id, query.type, leg, values, len(truth)))
     return scores
-
-
-def no_rerank(leg: KnnLeg, hits: Sequence[LegHit], query: np.ndarray) -> list[LegHit]:
-    """A reranker that keeps the HNSW order (for the ``raw`` measurement)."""
-    del leg, query  # the Reranker protocol's arguments; the order is kept as it is
-    return list(hits)

@@ -198,9 +198,11 @@ def run_ann(
     settings: Settings, progress: Progress,
 ) -> list[QueryScores]:  # fmt: skip
     """ANN recall@10 of both kNN legs on every query (see :mod:`hybrid.evaluation.ann`)."""
-    raw = SearchService(settings.model_copy(update={"rescore_oversample": 0.0}),
-                        client=service.client, embedder=service.encoder.embedder,
-                        reranker=ann.no_rerank)  # fmt: skip
+    raw = SearchService(
+        settings.model_copy(update={"rescore_oversample": 0.0}),
+        gateway=service.gateway,
+        embedder=service.encoder.embedder,
+    )
     task = progress.add_task("ANN recall", total=len(queries))
     scores: list[QueryScores] = []
     for query in queries:

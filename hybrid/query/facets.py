@@ -1,23 +1,19 @@
 """Multi-select facet aggregations: colour family, category, brand and price.
 
-A faceted BM25 body keeps the hard filters in the query, puts the facet filters in
-``post_filter`` (exact for BM25: Elasticsearch applies it before collecting the top hits) and
-filters each facet's aggregation by all the *other* facet filters, so ticking "red" still shows
-how many blue products there are. Hits are therefore filtered by exactly the clauses the kNN
-legs get in ``knn.filter``.
-
-kNN bodies must keep every filter in ``knn.filter`` (a ``post_filter`` would run after the ``k``
-neighbours were picked and return fewer). To count facets for an image-only search, wrap a
-``size: 0`` kNN body built with the hard filters only in :func:`with_facets`: the counts then
-cover the ``k`` nearest products.
+What runs (:func:`hybrid.query.plan.facet_body`): one ``size: 0`` body per search round, beside
+the legs in the same ``_msearch``. Its query is what the legs can return (BM25 matches or the
+nearest products by image vector) under the *hard* filters only; each facet's aggregation is
+then filtered by all the *other* ticked facets, so ticking "red" still shows how many blue
+products there are. The hits themselves come from the legs, whose BM25 ``bool.filter`` and kNN
+``knn.filter`` carry every filter (a ``post_filter`` would run after the ``k`` neighbours were
+picked and return fewer, so none is used).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
-from hybrid.query.builders import Body, bm25_body
 from hybrid.query.filters import Clause, colour_clause, filters_without, split_facets, to_clauses
 from hybrid.query.request import Filters
 from hybrid.schema import BRAND, CATEGORY, CATEGORY_PATH, PRICE
@@ -105,38 +101,3 @@ def facet_aggs(
         facet: {"filter": _others_filter(facets, facet), "aggs": aggs}
         for facet, aggs in inner.items()
     }
-
-
-def with_facets(body: Body, filters: Filters, *, size: int = DEFAULT_FACET_SIZE) -> Body:
-    """``body`` (built with the *hard* filters only) plus facet ``aggs`` and ``post_filter``."""
-    _, facets = split_facets(filters)
-    result: Body = {**body, "aggs": facet_aggs(filters, size=size)}
-    clauses = to_clauses(facets)
-    if clauses:
-        result["post_filter"] = {"bool": {"filter": clauses}}
-    return result
-
-
-def faceted_bm25_body(
-    text: str,
-    filters: Filters,
-    *,
-    size: int,
-    boosts: Mapping[str, float] | None = None,
-    should: Sequence[Clause] = (),
-    min_score: float | None = None,
-    from_: int = 0,
-    facet_size: int = DEFAULT_FACET_SIZE,
-) -> Body:
-    """A BM25 body returning hits under *all* filters and multi-select facet counts."""
-    hard, _ = split_facets(filters)
-    body = bm25_body(
-        text,
-        to_clauses(hard),
-        size=size,
-        boosts=boosts,
-        should=should,
-        min_score=min_score,
-        from_=from_,
-    )
-    return with_facets(body, filters, size=facet_size)

@@ -131,11 +131,6 @@ def to_clauses(filters: Filters) -> list[Clause]:
     return clauses
 
 
-def clauses_for(filters: Filters, field: FilterField) -> list[Clause]:
-    """The clauses of one filter field only (empty when that field is not set)."""
-    return TRANSLATORS[field](filters)
-
-
 _EMPTY: Final[Mapping[str, Any]] = {
     "colour_family": [],
     "category": [],

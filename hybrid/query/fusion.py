@@ -330,14 +330,14 @@ def fuse(legs: Legs, spec: FusionSpec, *, method: str | None = None) -> list[Fus
     return FUSIONS[name](kept, spec)
 
 
-def rerank_with_bonus(
+def add_bonus(
     hits: Sequence[FusedHit], strength: Callable[[FusedHit], float], *, fraction: float = 0.2
 ) -> list[FusedHit]:
-    """Add a bonus of ``fraction * top score * strength(hit)`` and re-sort.
+    """The understanding bonus: add ``fraction * top score * strength(hit)``, then re-sort.
 
     Scaling by the top fused score makes the bonus independent of the fusion method (RRF
     scores are ~0.05, linear ones ~1-3). ``strength`` returns 0..1, e.g.
-    :func:`hybrid.query.understanding.colour_bonus`.
+    :func:`hybrid.query.understanding.understanding_fit`.
     """
     top = max((h.score for h in hits), default=0.0)
     if top <= 0 or fraction == 0:

@@ -3,7 +3,8 @@
 "maroon sneakers" names a colour family (red) and a category (Footwear > Sneakers). Three modes:
 
 * ``boost`` (default): BM25 gets ``should`` clauses favouring products of those facets, and the
-  executor can add :func:`colour_bonus` after fusion so kNN hits of the right colour rise too.
+  service adds the *understanding bonus* after fusion (:func:`understanding_fit` through
+  :func:`hybrid.query.fusion.add_bonus`), so kNN hits of the right colour and category rise too.
   Nothing is excluded, so a wrong reading costs ranking, never recall.
 * ``filter``: the facets become hard filters in every leg (kNN included). Explicit filters in
   the request win: a facet the shopper already filtered is left as it is. If a hard filter
@@ -40,7 +41,7 @@ COLOUR_LABEL_BOOST: Final = 2.0
 COLOUR_IMAGE_BOOST: Final = 1.5
 CATEGORY_BOOST: Final = 2.0
 BRAND_BOOST: Final = 2.0
-#: :func:`colour_bonus` strengths.
+#: :func:`colour_fit` strengths.
 LABEL_MATCH_STRENGTH: Final = 1.0
 IMAGE_MATCH_STRENGTH: Final = 0.5
 #: The Filters field each understood facet fills.
@@ -281,11 +282,10 @@ def _values(source: Mapping[str, Any], field: str) -> set[str]:
     return {str(v) for v in value} if isinstance(value, list) else {str(value)}
 
 
-def colour_bonus(hit_source: Mapping[str, Any] | None, parsed: ParsedQuery) -> float:
+def colour_fit(hit_source: Mapping[str, Any] | None, parsed: ParsedQuery) -> float:
     """How well a hit's colour fits the understood colour: 1 label, 0.5 image only, else 0.
 
-    Lets kNN hits honour "maroon sneakers" in ``boost`` mode: pass it to
-    :func:`hybrid.query.fusion.rerank_with_bonus` after fusion.
+    One part of :func:`understanding_fit`, the strength of the understanding bonus.
     """
     if not parsed.colour_families or not hit_source:
         return 0.0
@@ -297,14 +297,14 @@ def colour_bonus(hit_source: Mapping[str, Any] | None, parsed: ParsedQuery) -> f
     return 0.0
 
 
-def category_bonus(hit_source: Mapping[str, Any] | None, parsed: ParsedQuery) -> float:
+def category_fit(hit_source: Mapping[str, Any] | None, parsed: ParsedQuery) -> float:
     """1 when the hit lies in an understood category's subtree, else 0."""
     if not parsed.categories or not hit_source:
         return 0.0
     return 1.0 if _values(hit_source, CATEGORY_PATH) & set(parsed.categories) else 0.0
 
 
-def understood_bonus(hit_source: Mapping[str, Any] | None, parsed: ParsedQuery) -> float:
+def understanding_fit(hit_source: Mapping[str, Any] | None, parsed: ParsedQuery) -> float:
     """How well a hit fits everything understood (0..1): the mean of the colour and category
     fits over the facets the query named.
 
@@ -313,7 +313,7 @@ def understood_bonus(hit_source: Mapping[str, Any] | None, parsed: ParsedQuery) 
     """
     parts = []
     if parsed.colour_families:
-        parts.append(colour_bonus(hit_source, parsed))
+        parts.append(colour_fit(hit_source, parsed))
     if parsed.categories:
-        parts.append(category_bonus(hit_source, parsed))
+        parts.append(category_fit(hit_source, parsed))
     return sum(parts) / len(parts) if parts else 0.0

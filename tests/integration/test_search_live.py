@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 from elasticsearch import Elasticsearch
-from PIL.Image import Image
+from support.fakes import CountingEmbedder
 
 from hybrid import es as es_ops
 from hybrid.demo.catalog import iter_records, write_catalog
-from hybrid.embedding import Embedder, get_embedder
+from hybrid.embedding import get_embedder
 from hybrid.indexing.pipeline import Ingestor, validate_records
 from hybrid.query.request import SearchRequest
 from hybrid.search import SearchService
+from hybrid.search.gateway import ElasticsearchGateway
 from hybrid.settings import Settings
-
-
-class CountingEmbedder:
-    """The real demo model, counting how often the search asks it for vectors."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.model_id, self.dims, self.normalised = inner.model_id, inner.dims, inner.normalised
-        self.calls = 0
-
-    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls += 1
-        return self.inner.encode_texts(texts)
-
-    def encode_images(self, images: Sequence[Image]) -> np.ndarray:
-        self.calls += 1
-        return self.inner.encode_images(images)
 
 
 @pytest.fixture
@@ -56,7 +39,7 @@ def indexed(settings: Settings, es: Elasticsearch, test_images: Path) -> Setting
 def test_knn_scores_on_a_quantized_index_are_exact_cosines(
     indexed: Settings, es: Elasticsearch
 ) -> None:
-    service = SearchService(indexed, client=es)
+    service = SearchService(indexed, gateway=ElasticsearchGateway(es, indexed.index_alias))
     assert service.oversample == indexed.rescore_oversample > 0
     request = SearchRequest(
         text="red trainers", legs=frozenset({"image_knn"}), size=10, understanding="off",
@@ -78,7 +61,9 @@ def test_knn_scores_on_a_quantized_index_are_exact_cosines(
 
 def test_bm25_only_requests_never_call_the_model(indexed: Settings, es: Elasticsearch) -> None:
     embedder = CountingEmbedder(get_embedder(indexed))
-    service = SearchService(indexed, client=es, embedder=embedder)
+    service = SearchService(
+        indexed, gateway=ElasticsearchGateway(es, indexed.index_alias), embedder=embedder
+    )
     bm25 = service.search(SearchRequest(text="trainers", legs=frozenset({"bm25"})))
     assert bm25["hits"]["hits"]
     assert embedder.calls == 0
@@ -87,7 +72,7 @@ def test_bm25_only_requests_never_call_the_model(indexed: Settings, es: Elastics
 
 
 def test_a_ticked_brand_with_no_match_is_still_listed(indexed: Settings, es: Elasticsearch) -> None:
-    service = SearchService(indexed, client=es)
+    service = SearchService(indexed, gateway=ElasticsearchGateway(es, indexed.index_alias))
     sources = [
         hit["_source"] for hit in es.search(index=indexed.index_alias, size=40)["hits"]["hits"]
     ]

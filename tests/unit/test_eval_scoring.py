@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support.fakes import HashEmbedder
 
 from hybrid.demo.catalog import JudgedQuery
 from hybrid.evaluation.ann import ExactIndex, StoredVectors
@@ -95,24 +96,8 @@ def test_exact_index_ranks_by_cosine_with_ties_broken_by_id() -> None:
     assert index.top_k(np.array([0.0, 1.0]), 10) == ["c", "a", "b", "d"]
 
 
-class _CountingEmbedder:
-    model_id = "fake"
-    dims = 2
-    normalised = True
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def encode_images(self, images: Any) -> np.ndarray:
-        raise AssertionError("not used")
-
-    def encode_texts(self, texts: Any) -> np.ndarray:
-        self.texts += list(texts)
-        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
-
-
 def test_caching_embedder_encodes_each_text_once() -> None:
-    inner = _CountingEmbedder()
+    inner = HashEmbedder(dims=2)
     cached = CachingEmbedder(inner)
     first = cached.encode_texts(["red", "blue"])
     again = cached.encode_texts(["blue", "red", "green"])

@@ -11,7 +11,7 @@ from hybrid.query.understanding import (
     MatchedSpan,
     ParsedQuery,
     apply_understanding,
-    colour_bonus,
+    colour_fit,
     relaxation_steps,
     understand,
 )
@@ -222,8 +222,8 @@ def test_report_records_relaxation(shop: FacetVocabulary) -> None:
         (None, 0.0),
     ],
 )
-def test_colour_bonus(
+def test_colour_fit(
     shop: FacetVocabulary, source: dict[str, object] | None, expected: float
 ) -> None:
-    assert colour_bonus(source, understand("maroon sneakers", shop)) == expected
-    assert colour_bonus(source, understand("sneakers", shop)) == 0.0
+    assert colour_fit(source, understand("maroon sneakers", shop)) == expected
+    assert colour_fit(source, understand("sneakers", shop)) == 0.0

@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pytest
-from PIL.Image import Image
+from support.fakes import HashEmbedder
 
 from hybrid.images import ImageLimits
 from hybrid.search.vectors import QueryEncoder, mix, normalise
 
 
-class CountingEmbedder:
-    """A deterministic stand-in model: the text vector is a hash-seeded unit vector."""
-
-    model_id = "counting"
-    dims = 8
-    normalised = True
-
-    def __init__(self) -> None:
-        self.text_calls = 0
-
-    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        self.text_calls += len(texts)
-        rows = [np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts]
-        return np.stack([normalise(r) for r in rows]).astype(np.float32)
-
-    def encode_images(self, images: Sequence[Image]) -> np.ndarray:
-        return np.ones((len(images), 8), dtype=np.float32) / np.sqrt(8)
-
-
 @pytest.fixture
 def encoder() -> QueryEncoder:
-    return QueryEncoder(CountingEmbedder(), image_root=None, limits=ImageLimits(), cache_size=2)
+    return QueryEncoder(HashEmbedder(), image_root=None, limits=ImageLimits(), cache_size=2)
 
 
 def test_text_only_searches_both_legs_with_the_text_vector(encoder: QueryEncoder) -> None:
@@ -62,7 +41,7 @@ def test_more_like_a_product_uses_its_stored_vectors(encoder: QueryEncoder) -> N
 
 def test_text_vectors_are_cached_case_and_space_insensitively(encoder: QueryEncoder) -> None:
     embedder = encoder.embedder
-    assert isinstance(embedder, CountingEmbedder)
+    assert isinstance(embedder, HashEmbedder)
     first = encoder.text("Red  Sneakers")
     again = encoder.text("red sneakers")
     np.testing.assert_array_equal(first, again)

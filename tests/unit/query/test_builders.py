@@ -14,8 +14,6 @@ from hybrid.query.builders import (
     knn_clause,
     num_candidates_for,
     single_request_body,
-    with_collapse,
-    with_search_after,
 )
 from hybrid.query.filters import colour_clause, to_clauses
 from hybrid.query.request import Filters, PriceRange
@@ -131,7 +129,15 @@ def test_the_same_filters_reach_knn_and_bm25() -> None:
 
 @pytest.mark.parametrize(
     ("k", "cap", "expected"),
-    [(5, 1000, 100), (10, 1000, 100), (50, 1000, 500), (200, 1000, 1000), (300, 200, 300)],
+    [
+        (5, 1000, 100),
+        (10, 1000, 100),
+        (50, 1000, 100),
+        (200, 1000, 400),
+        (600, 1000, 1000),
+        (300, 200, 300),
+        (6000, 20000, 10000),
+    ],
 )
 def test_num_candidates(k: int, cap: int, expected: int) -> None:
     assert num_candidates_for(k, cap=cap) == expected
@@ -186,19 +192,3 @@ def test_single_request_leaves_out_zero_weight_legs() -> None:
         single_request_body(None, {}, [], size=10, weights={}, k=10, num_candidates=100)
     with pytest.raises(ValueError, match="unknown vector field"):
         single_request_body(None, {"vec": [1.0]}, [], size=10, weights={}, k=10, num_candidates=100)
-
-
-def test_search_after_sorts_by_score_with_id_tie_breaker() -> None:
-    body = with_search_after(bm25_body("x", [], size=10, from_=10), [1.25, "sku-9"])
-    assert body["sort"] == [{"_score": "desc"}, {"id": "asc"}]
-    assert body["search_after"] == [1.25, "sku-9"]
-    assert "from" not in body
-    assert "search_after" not in with_search_after({"size": 10}, None)
-
-
-def test_collapse_on_group_id() -> None:
-    assert with_collapse({"size": 10}) == {"size": 10, "collapse": {"field": "group_id"}}
-    with pytest.raises(ValueError, match="collapse"):
-        with_collapse(with_search_after({"size": 10}, ["a"]))
-    with pytest.raises(ValueError, match="collapse"):
-        with_search_after(with_collapse({"size": 10}), ["a"])

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
-from hybrid.query.builders import knn_body
-from hybrid.query.facets import facet_aggs, faceted_bm25_body, with_facets
-from hybrid.query.filters import colour_clause, to_clauses
+from hybrid.query.facets import facet_aggs
+from hybrid.query.filters import colour_clause
 from hybrid.query.request import Filters, PriceRange
 from hybrid.vocab import COLOUR_FAMILIES
 
@@ -20,15 +17,6 @@ BRAND = {"terms": {"brand": ["Velora"]}}
 PRICE = {"range": {"price": {"lte": 100.0}}}
 STOCK = {"term": {"in_stock": True}}
 RED = colour_clause(["red"])
-
-
-def test_faceted_bm25_filters_hits_by_every_filter_via_query_plus_post_filter() -> None:
-    body = faceted_bm25_body("red sneakers", FILTERS, size=10)
-    assert body["query"]["bool"]["filter"] == [STOCK]
-    assert body["post_filter"] == {"bool": {"filter": [RED, BRAND, PRICE]}}
-    knn = knn_body("image_vector", [1.0], to_clauses(FILTERS), k=10, num_candidates=100)
-    in_effect = body["query"]["bool"]["filter"] + body["post_filter"]["bool"]["filter"]
-    assert sorted(map(json.dumps, in_effect)) == sorted(map(json.dumps, knn["knn"]["filter"]))
 
 
 def test_facet_aggs_filter_each_facet_by_the_other_facets_only() -> None:
@@ -74,9 +62,3 @@ def test_price_facet_buckets() -> None:
     assert ranges[0] == {"key": "*-25", "to": 25}
     assert ranges[1] == {"key": "25-50", "from": 25, "to": 50}
     assert ranges[-1] == {"key": "500-*", "from": 500}
-
-
-def test_with_facets_without_facet_filters_has_no_post_filter() -> None:
-    body = with_facets({"size": 0}, Filters(in_stock=True))
-    assert "post_filter" not in body
-    assert set(body["aggs"]) == {"colour_family", "category", "brand", "price"}

@@ -13,6 +13,7 @@ from hybrid.query.fusion import (
     FusedHit,
     LegHit,
     Legs,
+    add_bonus,
     apply_cutoffs,
     collapse_fused,
     cosine_to_score,
@@ -22,7 +23,6 @@ from hybrid.query.fusion import (
     linear,
     minmax,
     register_fusion,
-    rerank_with_bonus,
     rrf,
     zscore,
 )
@@ -194,14 +194,14 @@ def test_custom_fusion_plugs_in() -> None:
         fuse(LEGS, FusionSpec(), method="nope")
 
 
-def test_rerank_with_bonus_scales_with_the_top_score() -> None:
+def test_add_bonus_scales_with_the_top_score() -> None:
     fused = rrf(LEGS)  # b 0.0328, a 0.0164, d 0.0161, c 0.0159
-    boosted = rerank_with_bonus(fused, lambda hit: 1.0 if hit.id == "c" else 0.0, fraction=0.2)
+    boosted = add_bonus(fused, lambda hit: 1.0 if hit.id == "c" else 0.0, fraction=0.2)
     assert ids(boosted) == ["b", "c", "a", "d"]
     c = boosted[1]
     assert c.bonus == pytest.approx(0.2 * (1 / 62 + 1 / 61))
     assert c.score == pytest.approx(1 / 63 + c.bonus)
-    assert rerank_with_bonus(fused, lambda hit: 1.0, fraction=0.0) == fused
+    assert add_bonus(fused, lambda hit: 1.0, fraction=0.0) == fused
 
 
 def test_collapse_fused_keeps_the_best_variant() -> None:

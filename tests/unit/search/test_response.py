@@ -1,36 +1,11 @@
-"""Exact rescoring of quantized kNN hits, paging and explanations."""
+"""hybrid.search.response: paging, the _search shape, explanations, facet buckets."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
-import numpy as np
-
-from hybrid.cli.search import parse_filter_options
-from hybrid.query.fusion import Contribution, FusedHit, LegHit
+from hybrid.query.fusion import Contribution, FusedHit
 from hybrid.query.request import Filters, SearchRequest
 from hybrid.query.understanding import UnderstandingReport
-from hybrid.search.rerank import ExactRescorer
 from hybrid.search.response import _facets, build_response, page_of
-
-
-def _reader(vectors: Mapping[str, list[float]]):  # type: ignore[no-untyped-def]
-    def read(ids: Sequence[str]) -> dict[str, dict[str, list[float]]]:
-        return {i: {"image_vector": vectors[i]} for i in ids if i in vectors}
-
-    return read
-
-
-def test_exact_rescoring_reorders_by_true_cosine() -> None:
-    # ES (on quantized vectors) ranked b first; the stored floats say a is nearer the query.
-    hits = [LegHit("b", 0.99, 1), LegHit("a", 0.98, 2), LegHit("c", 0.5, 3)]
-    stored = {"a": [1.0, 0.0], "b": [0.6, 0.8], "c": [0.0, 1.0]}
-    rescorer = ExactRescorer(_reader(stored), top_n=2)
-    ranked = rescorer("image_knn", hits, np.array([1.0, 0.0], dtype=np.float32))
-    assert [h.id for h in ranked] == ["a", "b", "c"]
-    assert [h.rank for h in ranked] == [1, 2, 3]
-    assert ranked[0].score == 1.0  # (1 + cos 0) / 2
-    assert ranked[2].score == 0.5  # beyond top_n: untouched
 
 
 def _fused(n: int) -> list[FusedHit]:
@@ -64,16 +39,6 @@ def test_response_is_search_shaped_and_explains_each_leg() -> None:
     assert hits[0]["_explanation"]["filters"]["applied"] == {"colour_family": ["red"]}
     assert response["hits"]["total"]["value"] == 3
     assert response["next_search_after"] == [0.5, "p2"]
-
-
-def test_cli_filter_options_become_request_filters() -> None:
-    parsed = parse_filter_options(
-        ["colour=red", "category=Footwear", "price<=50", "price>=10", "in_stock=true", "size=42"]
-    )
-    assert parsed == {
-        "colour_family": ["red"], "category": ["Footwear"], "price": {"lte": 50.0, "gte": 10.0},
-        "in_stock": True, "attributes": {"size": ["42"]},
-    }  # fmt: skip
 
 
 def test_ticked_facet_values_are_listed_even_outside_the_top_buckets() -> None:

@@ -10,7 +10,6 @@ from hybrid.errors import InvalidFilterError
 from hybrid.query.filters import (
     FACET_FIELDS,
     TRANSLATORS,
-    clauses_for,
     colour_clause,
     filters_without,
     split_facets,
@@ -99,11 +98,6 @@ def test_every_field_in_dispatch_order() -> None:
         {"terms": {"attributes.fit": ["slim"]}},
         {"terms": {"attributes.size": ["42", "43"]}},
     ]
-
-
-def test_clauses_for_one_field() -> None:
-    assert clauses_for(EVERYTHING, "brand") == [{"terms": {"brand": ["Velora", "Lumo"]}}]
-    assert clauses_for(Filters(), "price") == []
 
 
 def test_filters_without_clears_one_field_only() -> None:

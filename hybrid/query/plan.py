@@ -1,0 +1,143 @@
+"""Planning a search round: the ``_msearch`` bodies for every leg and the facets, as dicts.
+
+Pure: the service (:mod:`hybrid.search.service`) understands the request and encodes its
+vectors, then asks this module for the bodies of one round (one relaxation step) and sends them
+in a single ``_msearch``. Every body goes through :mod:`hybrid.query.builders`, so the kNN
+checks (``k <= num_candidates <= 10000``, finite vectors) hold for the facet body too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hybrid.query.builders import (
+    DEFAULT_MINIMUM_SHOULD_MATCH,
+    Body,
+    bm25_body,
+    knn_body,
+    knn_clause,
+    multi_match,
+    num_candidates_for,
+    single_request_body,
+)
+from hybrid.query.facets import facet_aggs
+from hybrid.query.filters import Clause, split_facets, to_clauses
+from hybrid.query.legs import LEG_VECTOR_FIELD, KnnLeg, Leg
+from hybrid.query.request import Filters, SearchRequest
+from hybrid.schema import IMAGE_VECTOR
+
+#: The name of the facet body among a round's bodies (it is always the last one).
+FACETS = "facets"
+
+
+@dataclass(frozen=True)
+class RoundBodies:
+    """The bodies of one ``_msearch`` round, and which leg (or ``facets``) each one is."""
+
+    names: list[str]
+    bodies: list[Body]
+
+
+@dataclass(frozen=True)
+class RoundInputs:
+    """What a round is planned from besides the request.
+
+    Attributes:
+        knn: the query vector of each kNN leg that has one.
+        should: understanding's boosts for the BM25 leg (empty when it filters or is off).
+        window: hits per leg (``k``), already capped by ``max_num_candidates``.
+        candidate_cap: ``settings.max_num_candidates``.
+        oversample: ``rescore_vector`` oversampling for quantized indices (0 = off).
+    """
+
+    knn: Mapping[KnnLeg, Iterable[float]]
+    should: Sequence[Clause]
+    window: int
+    candidate_cap: int
+    oversample: float = 0.0
+
+
+def round_bodies(request: SearchRequest, filters: Filters, inputs: RoundInputs) -> RoundBodies:
+    """Every body of one round: the legs (or the single request), then the facets if asked."""
+    clauses = to_clauses(filters)
+    if request.fusion.method == "single":
+        names, bodies = ["single"], [_single_body(request, clauses, inputs)]
+    else:
+        names, bodies = _leg_bodies(request, clauses, inputs)
+    if request.facets:
+        names.append(FACETS)
+        bodies.append(facet_body(request.text, inputs.knn.get("image_knn"), filters, inputs))
+    return RoundBodies(names, bodies)
+
+
+def _leg_bodies(
+    request: SearchRequest, clauses: list[Clause], inputs: RoundInputs
+) -> tuple[list[str], list[Body]]:
+    names: list[str] = []
+    bodies: list[Body] = []
+    if "bm25" in request.active_legs and request.text:
+        names.append("bm25")
+        bodies.append(
+            bm25_body(request.text, clauses, size=inputs.window, should=list(inputs.should))
+        )
+    for leg, vector in inputs.knn.items():
+        names.append(leg)
+        body = knn_body(
+            LEG_VECTOR_FIELD[leg],
+            vector,
+            clauses,
+            k=inputs.window,
+            num_candidates=num_candidates_for(inputs.window, cap=inputs.candidate_cap),
+            size=inputs.window,
+            oversample=inputs.oversample,
+        )
+        bodies.append(body)
+    return names, bodies
+
+
+def _single_body(request: SearchRequest, clauses: list[Clause], inputs: RoundInputs) -> Body:
+    vectors = {LEG_VECTOR_FIELD[leg]: list(vector) for leg, vector in inputs.knn.items()}
+    return single_request_body(
+        request.text if "bm25" in request.active_legs else None,
+        vectors,
+        clauses,
+        size=inputs.window,
+        weights={str(leg): weight for leg, weight in leg_weights(request).items()},
+        k=inputs.window,
+        num_candidates=num_candidates_for(inputs.window, cap=inputs.candidate_cap),
+        should=list(inputs.should),
+        oversample=inputs.oversample,
+    )
+
+
+def facet_body(
+    text: str | None, image_vector: Iterable[float] | None, filters: Filters, inputs: RoundInputs
+) -> Body:
+    """Facet counts over what the legs can return: BM25 matches or the nearest products.
+
+    Counted under the hard filters only; each facet's own aggregation is filtered by the
+    *other* ticked facets (multi-select), see :func:`hybrid.query.facets.facet_aggs`.
+    """
+    hard, _ = split_facets(filters)
+    hard_clauses = to_clauses(hard)
+    should: list[dict[str, Any]] = []
+    if text:
+        should.append(multi_match(text, minimum_should_match=DEFAULT_MINIMUM_SHOULD_MATCH))
+    if image_vector is not None:
+        knn = knn_clause(
+            IMAGE_VECTOR,
+            image_vector,
+            hard_clauses,
+            k=inputs.window,
+            num_candidates=num_candidates_for(inputs.window, cap=inputs.candidate_cap),
+        )
+        should.append({"knn": knn})
+    query = {"bool": {"filter": hard_clauses, "should": should, "minimum_should_match": 1}}
+    return {"size": 0, "query": query, "aggs": facet_aggs(filters)}
+
+
+def leg_weights(request: SearchRequest) -> dict[Leg, float]:
+    """The fusion weight of every leg the request runs."""
+    return {leg: request.fusion.weight(leg) for leg in request.active_legs}

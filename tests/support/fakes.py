@@ -1,0 +1,111 @@
+"""Stand-ins for the model and for the search service's gateway, written once for every test.
+
+They replace *our* injection points (the :class:`~hybrid.embedding.Embedder` protocol and the
+:class:`~hybrid.search.gateway.SearchGateway`), never Elasticsearch, Redis or Celery: tests
+of those talk to the real servers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from PIL.Image import Image
+
+from hybrid.embedding import Embedder
+
+
+class HashEmbedder:
+    """A deterministic fake model: each text maps to a unit vector seeded by its characters.
+
+    Images all map to the same unit vector. ``texts`` records every text encoded, in order.
+    """
+
+    model_id = "hash-embedder"
+    normalised = True
+
+    def __init__(self, dims: int = 8) -> None:
+        self.dims = dims
+        self.texts: list[str] = []
+        self.images = 0
+
+    @property
+    def text_calls(self) -> int:
+        """How many texts were encoded."""
+        return len(self.texts)
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts += list(texts)
+        rows = [np.random.default_rng(sum(map(ord, t))).normal(size=self.dims) for t in texts]
+        if not rows:
+            return np.zeros((0, self.dims), dtype=np.float32)
+        matrix = np.stack(rows)
+        return (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
+
+    def encode_images(self, images: Sequence[Image]) -> np.ndarray:
+        self.images += len(images)
+        return np.ones((len(images), self.dims), dtype=np.float32) / np.sqrt(self.dims)
+
+
+class CountingEmbedder:
+    """A real model, counting how often it is asked for vectors (one call per batch)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.model_id, self.dims, self.normalised = inner.model_id, inner.dims, inner.normalised
+        self.calls = 0
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        return self.inner.encode_texts(texts)
+
+    def encode_images(self, images: Sequence[Image]) -> np.ndarray:
+        self.calls += 1
+        return self.inner.encode_images(images)
+
+
+Responder = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class RecordingGateway:
+    """A :class:`~hybrid.search.gateway.SearchGateway` that records every body it is sent.
+
+    Each ``_msearch`` body is answered by ``respond(body)`` (default: no hits, no aggregations).
+    """
+
+    def __init__(
+        self,
+        *,
+        alias: str = "products",
+        respond: Responder | None = None,
+        vectors: dict[str, dict[str, list[float]]] | None = None,
+        vocabulary: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.alias = alias
+        self.rounds: list[list[dict[str, Any]]] = []
+        self._respond = respond or (lambda body: {"hits": {"hits": []}})
+        self._vectors = vectors or {}
+        self._vocabulary = vocabulary or {"colours": [], "categories": [], "brands": []}
+
+    def msearch(self, bodies: Sequence[dict[str, Any]], *, timeout: float) -> list[dict[str, Any]]:
+        self.rounds.append(list(bodies))
+        return [self._respond(body) for body in bodies]
+
+    def stored_vectors(self, ids: Sequence[str]) -> dict[str, dict[str, list[float]]]:
+        return {i: self._vectors[i] for i in ids if i in self._vectors}
+
+    def facet_values(self) -> dict[str, list[str]]:
+        return self._vocabulary
+
+
+def hits(*ids_and_scores: tuple[str, float], **source: Any) -> dict[str, Any]:
+    """An ``_msearch`` item holding these hits, in order, each with ``source`` as ``_source``."""
+    return {
+        "hits": {
+            "hits": [
+                {"_id": doc_id, "_score": score, "_source": {"id": doc_id, **source}}
+                for doc_id, score in ids_and_scores
+            ]
+        }
+    }
