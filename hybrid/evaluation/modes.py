@@ -34,6 +34,8 @@ from hybrid.demo.catalog import JudgedQuery
 from hybrid.errors import InvalidRequestError
 from hybrid.query.legs import LEGS, Leg
 from hybrid.query.request import (
+    DEFAULT_FUSION_METHOD,
+    DEFAULT_NORMALISATION,
     FusionMethod,
     Normalisation,
     SearchRequest,
@@ -62,8 +64,8 @@ class Mode:
 
     name: str
     legs: frozenset[Leg] | None = None
-    method: FusionMethod = "rrf"
-    normalisation: Normalisation = "minmax"
+    method: FusionMethod = DEFAULT_FUSION_METHOD
+    normalisation: Normalisation = DEFAULT_NORMALISATION
     weights: Mapping[str, float] = field(default_factory=dict)
     understanding: UnderstandingMode = "off"
     needs_text: bool = False

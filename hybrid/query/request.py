@@ -4,7 +4,8 @@ Every model forbids unknown fields and non-finite numbers, so a typo (``"colour"
 ``"colour_family"``) or a ``NaN`` price is a 422, never a silently ignored filter. Limits that an
 operator may tune (``max_size``, ``max_result_window``, ``max_num_candidates``) come from
 :class:`~hybrid.settings.Settings`: pass ``context={"settings": s}`` to ``model_validate`` (or
-``settings=`` to :func:`parse_request`), otherwise :func:`~hybrid.settings.get_settings` is used.
+``settings=`` to :func:`parse_request`); without them the defaults of those settings apply. The
+module is pure: it never reads the environment.
 
 User text is only ever sent to Elasticsearch inside ``multi_match.query``; it is never parsed as
 query syntax, so ``title:foo OR (bar`` is plain text here and needs no escaping.
@@ -13,6 +14,7 @@ query syntax, so ``title:foo OR (bar`` is plain text here and needs no escaping.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import (
@@ -30,7 +32,7 @@ from hybrid.errors import InvalidFilterError, InvalidRequestError
 from hybrid.images import ImageRef
 from hybrid.query.legs import LEGS, Leg
 from hybrid.schema import CATEGORY_SEPARATOR
-from hybrid.settings import Settings, get_settings
+from hybrid.settings import Settings
 from hybrid.vocab import COLOUR_FAMILIES
 
 FusionMethod = Literal["rrf", "linear", "single"]
@@ -72,12 +74,25 @@ def _dedupe(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _settings_from(info: ValidationInfo) -> Settings:
+@dataclass(frozen=True)
+class RequestLimits:
+    """The operator-tunable limits a request is checked against (see :class:`Settings`)."""
+
+    max_size: int = Settings.model_fields["max_size"].default
+    max_result_window: int = Settings.model_fields["max_result_window"].default
+    max_num_candidates: int = Settings.model_fields["max_num_candidates"].default
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RequestLimits:
+        """The limits configured in ``settings``."""
+        return cls(settings.max_size, settings.max_result_window, settings.max_num_candidates)
+
+
+def _limits_from(info: ValidationInfo) -> RequestLimits:
     context = info.context
     if isinstance(context, Mapping) and isinstance(context.get("settings"), Settings):
-        settings: Settings = context["settings"]
-        return settings
-    return get_settings()
+        return RequestLimits.from_settings(context["settings"])
+    return RequestLimits()
 
 
 class PriceRange(BaseModel):
@@ -219,11 +234,11 @@ class SearchRequest(BaseModel):
     def _consistent(self, info: ValidationInfo) -> Self:
         if self.text is None and self.image is None and self.product_id is None:
             raise ValueError("give at least one of text, image or product_id")
-        self._check_paging(_settings_from(info))
+        self._check_paging(_limits_from(info))
         self._check_legs()
         return self
 
-    def _check_paging(self, settings: Settings) -> None:
+    def _check_paging(self, settings: RequestLimits) -> None:
         if self.size > settings.max_size:
             raise ValueError(f"size is {self.size}; the limit is {settings.max_size}")
         if self.size * self.page > settings.max_result_window:
@@ -302,7 +317,7 @@ def parse_request(data: Mapping[str, Any], *, settings: Settings | None = None) 
 
     Args:
         data: the request as decoded JSON.
-        settings: the limits to check against; default :func:`~hybrid.settings.get_settings`.
+        settings: the limits to check against; default: the defaults of those settings.
 
     Returns:
         The validated request.
@@ -312,9 +327,8 @@ def parse_request(data: Mapping[str, Any], *, settings: Settings | None = None) 
         InvalidRequestError: any other problem, with one readable line per problem.
     """
     try:
-        return SearchRequest.model_validate(
-            dict(data), context={"settings": settings or get_settings()}
-        )
+        context = {"settings": settings} if settings is not None else None
+        return SearchRequest.model_validate(dict(data), context=context)
     except ValidationError as exc:
         only_filters = all(err["loc"][:1] == ("filters",) for err in exc.errors())
         error_class = InvalidFilterError if only_filters else InvalidRequestError

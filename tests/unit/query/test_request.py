@@ -201,3 +201,12 @@ def test_all_errors_are_reported_together() -> None:
     message = str(info.value)
     assert message.startswith("invalid search request: ")
     assert "size:" in message and "understanding:" in message
+
+
+def test_limits_come_from_the_settings_given_never_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HYBRID_MAX_SIZE", "5")
+    assert parse_request({"text": "shoes", "size": 50}).size == 50  # the pure default: 100
+    with pytest.raises(InvalidRequestError, match="the limit is 5"):
+        parse_request({"text": "shoes", "size": 50}, settings=Settings(max_size=5))
