@@ -38,8 +38,10 @@ from hybrid.colour import dominant_colour
 from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.embedding import SentenceTransformerEmbedder
 from hybrid.images import ImageLimits, load_image
-from hybrid.indexing.pipeline import Ingestor, embedding_text, validate_records
+from hybrid.indexing.documents import embedding_text
+from hybrid.indexing.pipeline import Ingestor
 from hybrid.indexing.queue import batched
+from hybrid.indexing.validation import validate_records
 from hybrid.settings import Settings
 
 CATALOG_DIR = "catalog"

@@ -52,7 +52,8 @@ from hybrid import es as es_ops
 from hybrid.demo.catalog import iter_products
 from hybrid.embedding import SentenceTransformerEmbedder
 from hybrid.evaluation.modes import parse_mode
-from hybrid.indexing.pipeline import build_document, validate_records
+from hybrid.indexing.documents import build_document
+from hybrid.indexing.validation import validate_records
 from hybrid.mapping import VectorSpec
 from hybrid.query.request import SearchRequest
 from hybrid.search.gateway import ElasticsearchGateway

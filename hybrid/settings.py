@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -136,6 +137,21 @@ class Settings(BaseSettings):
     def uses_local_stack(self) -> bool:
         """True when at least one service is the embedded local one."""
         return self.es_url is None or self.redis_url is None
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as ``HYBRID_*`` variables, for a child process (a worker) to read.
+
+        The one place Settings become environment again: only values that differ from the
+        defaults are written, and the services' effective URLs always are, so a child talks to
+        the same Elasticsearch and Redis as its parent.
+        """
+        values = self.model_dump(mode="json", exclude_defaults=True)
+        values["es_url"], values["redis_url"] = self.effective_es_url, self.effective_redis_url
+        return {
+            f"HYBRID_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
+            for name, value in values.items()
+            if value is not None
+        }
 
 
 @lru_cache(maxsize=1)

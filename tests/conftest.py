@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
-from hybrid.errors import HybridSearchError
+from hybrid.errors import HybridSearchError, StackError
 from hybrid.settings import Settings
 from hybrid.stack import elasticsearch as es_node
 from hybrid.stack import procs
@@ -167,27 +165,27 @@ class WorkerProcess:
 @pytest.fixture(scope="session")
 def celery_worker(es_url: str, redis_url: str, image_root: Path) -> Iterator[WorkerProcess]:
     """Start one real Celery worker process (prefork, concurrency 1) for the session."""
-    from hybrid.indexing.queue import make_celery
+    from hybrid.stack.worker import start_worker
 
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     log = image_root / "worker.log"
-    env = {
-        **os.environ, "HYBRID_ES_URL": es_url, "HYBRID_REDIS_URL": redis_url,
-        "HYBRID_MODEL": "demo", "HYBRID_IMAGE_ROOT": str(image_root),
-        "HYBRID_IMAGE_ALLOW_PRIVATE_NETWORKS": "true", "HYBRID_MAX_RETRIES": "30",
-        "HYBRID_RETRY_BACKOFF_MAX": "2", "HYBRID_INGEST_QUEUE": "q-session",
-        "HF_HUB_OFFLINE": "1",
-    }  # fmt: skip
-    cmd = [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", "q-session",
-           "-c", "1", "-n", name, "-l", "info", "--without-gossip", "--without-mingle"]  # fmt: skip
-    with open(log, "wb") as out:
-        process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    app = make_celery(Settings(redis_url=redis_url))
-    deadline = time.monotonic() + 120
-    while not app.control.ping(destination=[name], timeout=1.0):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            service_unavailable("Celery worker", RuntimeError(procs.tail(log, 30)))
+    worker_settings = Settings(
+        es_url=es_url,
+        redis_url=redis_url,
+        model="demo",
+        image_root=image_root,
+        image_allow_private_networks=True,
+        max_retries=30,
+        retry_backoff_max=2,
+        ingest_queue="q-session",
+    )
+    try:
+        process = start_worker(
+            worker_settings, name=name, log=log, extra_env={"HF_HUB_OFFLINE": "1"}
+        )
+    except StackError as exc:
+        service_unavailable("Celery worker", exc)
+        raise
     yield WorkerProcess(process, name, log)
     process.terminate()
     process.wait(timeout=60)

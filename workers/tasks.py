@@ -1,4 +1,4 @@
-"""Thin Celery tasks: validate, call :class:`hybrid.indexing.pipeline.Ingestor`, summarise.
+"""Thin Celery tasks: call :meth:`hybrid.indexing.pipeline.Ingestor.ingest`, summarise.
 
 Tasks receive JSON records and an alias, never live objects. Writes are idempotent (product id as
 ``_id``, external versions), which is what makes ``acks_late`` and retries safe. Transient
@@ -15,7 +15,8 @@ from celery import Task
 
 from hybrid import es as es_ops
 from hybrid.errors import SearchUnavailableError
-from hybrid.indexing.pipeline import BatchSummary, Ingestor, validate_records
+from hybrid.indexing.outcome import BatchSummary
+from hybrid.indexing.pipeline import Ingestor
 from hybrid.indexing.queue import DELETE_TASK, INGEST_TASK
 from hybrid.settings import get_settings
 from workers.app import app
@@ -57,32 +58,32 @@ def _merge(carried: dict[str, Any] | None, summary: BatchSummary) -> dict[str, A
 
 @app.task(bind=True, base=IngestTask, name=INGEST_TASK, max_retries=get_settings().max_retries)
 def ingest_batch(
-    self: IngestTask, records: list[dict[str, Any]], *, alias: str,
+    self: IngestTask,
+    records: list[dict[str, Any]],
+    *,
+    alias: str,
     carried: dict[str, Any] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Index one batch of product records through ``alias``; return what happened to each."""
-    ingestor = self.ingestor(alias)
-    valid, invalid = validate_records(records)
     final = self.request.retries >= (self.max_retries or 0)
     try:
-        ingestor.dead_letter_invalid(invalid, task_id=self.request.id)
-        summary = ingestor.process(
-            valid, attempt=self.request.retries + 1, final=final, task_id=self.request.id
+        summary = self.ingestor(alias).ingest(
+            records, attempt=self.request.retries + 1, final=final, task_id=self.request.id
         )
     except SearchUnavailableError as exc:
         if final:
             raise
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
-    summary.add_rejects([reject for _, reject in invalid])
     merged = _merge(carried, summary)
     if summary.retry:
         retry_ids = set(summary.retry)
         again = [r for r in records if isinstance(r, dict) and r.get("id") in retry_ids]
         merged["retry"] = []
         raise self.retry(
-            args=(again,), kwargs={"alias": alias, "carried": merged},
+            args=(again,),
+            kwargs={"alias": alias, "carried": merged},
             countdown=backoff(self.request.retries),
-        )  # fmt: skip
+        )
     merged["retried"] = self.request.retries
     return merged
 

@@ -54,6 +54,7 @@ from hybrid.errors import (
     SearchUnavailableError,
     StackError,
 )
+from hybrid.validation import describe
 
 logger = logging.getLogger(__name__)
 
@@ -92,17 +93,7 @@ def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
 
 def describe_validation(errors: Sequence[Any]) -> str:
     """One readable line per FastAPI validation problem: ``query.version: Input should be...``."""
-    problems = []
-    for error in errors:
-        where = ".".join(str(part) for part in error.get("loc", ())) or "request"
-        if error.get("type") == "extra_forbidden":
-            message = "unknown field"
-        elif error.get("type") == "json_invalid":
-            message = f"invalid JSON: {error.get('ctx', {}).get('error', 'cannot be decoded')}"
-        else:
-            message = str(error.get("msg", "invalid"))
-        problems.append(f"{where}: {message}")
-    return "invalid request: " + "; ".join(problems)
+    return describe(errors, prefix="invalid request: ")
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:

@@ -29,6 +29,7 @@ from hybrid.errors import (
 )
 from hybrid.indexing.records import ProductRecord
 from hybrid.settings import Settings
+from hybrid.validation import problems
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -60,7 +61,8 @@ _BATCH_BODY = json_body(
 )
 async def add_products(request: Request, state: State) -> Any:
     """Validate every record; enqueue the valid ones in batches of ``ingest_batch_size``."""
-    valid, rejected = validate_batch(parse_batch(await read_json_body(request)))
+    items = parse_batch(await read_json_body(request))
+    valid, rejected = validate_batch(items)
     if not valid:
         body = IngestRejected(
             error="invalid_request",
@@ -70,6 +72,8 @@ async def add_products(request: Request, state: State) -> Any:
         return JSONResponse(body.model_dump(), status_code=422)
 
     def enqueue() -> list[str]:
+        # The producers' one rule: invalid records go to the rejects index, never to a worker.
+        dead_letter_rejected(state.settings, items, rejected)
         return enqueue_batches(state.celery(), state.settings, valid)
 
     task_ids = await state.run_blocking(enqueue, what="enqueueing the batch")
@@ -164,36 +168,40 @@ def validate_batch(items: Sequence[Any]) -> tuple[list[ProductRecord], list[Reje
                 RejectedRecord(
                     index=index,
                     id=raw_id if isinstance(raw_id, str) else None,
-                    errors=_problems(exc),
+                    errors=problems(exc.errors(include_url=False), subject="record"),
                 )
             )
     return valid, rejected
-
-
-def _problems(exc: ValidationError) -> list[str]:
-    problems = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "record"
-        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        problems.append(f"{where}: {message.removeprefix('Value error, ')}")
-    return problems
 
 
 def enqueue_batches(app: Celery, settings: Settings, records: Sequence[ProductRecord]) -> list[str]:
     """Send ``records`` in batches of ``settings.ingest_batch_size``; return the task ids.
 
     Raises:
-        SearchUnavailableError: Redis cannot be reached (the message names batches already sent).
+        SearchUnavailableError: Redis cannot be reached.
     """
-    from hybrid.indexing.queue import batched, enqueue_ingest
+    from hybrid.indexing.producer import enqueue_records
 
-    task_ids: list[str] = []
-    payload = [record.model_dump(mode="json") for record in records]
-    for batch in batched(payload, settings.ingest_batch_size):
-        sent = f" ({len(task_ids)} batches were enqueued first: {task_ids})" if task_ids else ""
-        with _queue_errors(sent):
-            task_ids.append(enqueue_ingest(app, settings, batch))
-    return task_ids
+    with _queue_errors():
+        return enqueue_records(app, settings, records)
+
+
+def dead_letter_rejected(
+    settings: Settings, items: Sequence[Any], rejected: Sequence[RejectedRecord]
+) -> None:
+    """Write the invalid records of a batch to ``<alias>-rejects``, each with its reasons."""
+    from hybrid import es as es_ops
+    from hybrid.indexing.outcome import Reject
+    from hybrid.indexing.pipeline import dead_letter_invalid
+
+    invalid = [
+        (
+            items[r.index] if isinstance(items[r.index], dict) else {},
+            Reject(r.id or "<no id>", "validate", "invalid_record", "; ".join(r.errors)),
+        )
+        for r in rejected
+    ]
+    dead_letter_invalid(es_ops.make_client(settings), settings.index_alias, invalid)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hybrid.cli.common import JsonFlag, fail
 from hybrid.errors import HybridSearchError, InvalidRequestError
 from hybrid.evaluation.modes import MODES
 from hybrid.settings import Settings, get_settings
@@ -49,7 +50,6 @@ _AliasOpt = Annotated[
     str | None, typer.Option("--alias", help="Index alias to build and search (default: settings).")
 ]
 _AnnOpt = Annotated[bool, typer.Option("--ann/--no-ann", help="Measure ANN recall of kNN legs.")]
-_JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
 def ensure_catalog(catalog: Path, *, generate: int | None, seed: int, console: Console) -> None:
@@ -94,7 +94,7 @@ def check_alias(settings: Settings, *, reuse: bool) -> None:
 def evaluate(
     *,
     catalog: _CatalogOpt,
-    as_json: _JsonOpt = False,
+    as_json: JsonFlag = False,
     modes: _ModesOpt = None,
     n_queries: _NQueriesOpt = None,
     reuse_index: _ReuseOpt = False,
@@ -121,8 +121,7 @@ def evaluate(
                             reuse_index=reuse_index, ann=ann)  # fmt: skip
         result = run_evaluation(settings, config, console=console)
     except HybridSearchError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(code=1) from exc
+        raise fail(exc) from exc
     if as_json:
         print_json(result)
     else:

@@ -7,17 +7,16 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from hybrid.cli.common import JsonFlag, console, fail
 from hybrid.errors import HybridSearchError
 from hybrid.settings import get_settings
 
 index_app = typer.Typer(help="Versioned physical indices behind the products alias.")
-console = Console()
 
 
 @index_app.command("create")
-def create(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def create(as_json: JsonFlag = False) -> None:
     """Create the templates, a physical index and the alias (no-op when the alias exists)."""
     from hybrid.indexing.pipeline import Ingestor
 
@@ -26,8 +25,7 @@ def create(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         ingestor = Ingestor(settings)
         index = ingestor.ensure_index()
     except HybridSearchError as exc:
-        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from exc
+        raise fail(exc) from exc
     info = {"alias": settings.index_alias, "index": index, **asdict(ingestor.spec())}
     print(json.dumps(info)) if as_json else console.print(info)
 
@@ -38,7 +36,7 @@ def migrate_cmd(
         bool | None,
         typer.Option("--reembed/--reindex", help="Default: re-embed iff model changed."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Fill a new physical index (reindex or re-embed), then swap the alias atomically."""
     from hybrid.indexing.migrate import migrate
@@ -46,6 +44,5 @@ def migrate_cmd(
     try:
         report = migrate(get_settings(), reembed=reembed)
     except HybridSearchError as exc:
-        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-        raise typer.Exit(1) from exc
+        raise fail(exc) from exc
     print(json.dumps(asdict(report))) if as_json else console.print(asdict(report))

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from hybrid.cli.common import fail
 from hybrid.errors import HybridSearchError
 from hybrid.settings import DEMO_MODEL
 from hybrid.weights import DEMO_MODEL_DIR
@@ -58,8 +59,7 @@ def train_demo(
             out, n_products=n, seed=seed, epochs=epochs, options=options, evaluate=evaluate
         )
     except HybridSearchError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise fail(exc) from exc
     for line in report.lines():
         typer.echo(line)
 
@@ -81,8 +81,7 @@ def evaluate(
         embedder = SentenceTransformerEmbedder(model, device=device)
         metrics = evaluate_demo_model(embedder, n_products=n, seed=seed)
     except HybridSearchError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise fail(exc) from exc
     typer.echo(f"model: {embedder.model_id}")
     for name, value in metrics.items():
         typer.echo(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")

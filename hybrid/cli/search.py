@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
+from hybrid.cli.common import JsonFlag, console, fail
+from hybrid.errors import HybridSearchError
 from hybrid.query.request import parse_request
-from hybrid.settings import Settings
+from hybrid.settings import Settings, get_settings
 
 _FILTER_LISTS = {"colour_family", "category", "brand"}
 
@@ -41,6 +44,39 @@ def parse_filter_options(options: list[str]) -> dict[str, Any]:
             else:
                 filters.setdefault("attributes", {}).setdefault(name, []).append(value)
     return filters
+
+
+def search(
+    text: Annotated[str | None, typer.Argument(help="What the shopper typed.")] = None,
+    *,
+    image: Annotated[Path | None, typer.Option("--image", help="A query image file.")] = None,
+    product: Annotated[
+        str | None, typer.Option("--like", help="More like this product id.")
+    ] = None,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option("--filter", "-f", help="colour=red, category=Footwear, price<=50, size=42"),
+    ] = None,
+    fusion: Annotated[str | None, typer.Option("--fusion", help="rrf, linear or single.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each leg's part.")] = False,
+    size: Annotated[int, typer.Option("--size", "-n")] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Search the products: text, image, image+text, or more like a product."""
+    try:
+        response = run_search(
+            get_settings(),
+            text,
+            image=image,
+            filters=filters or [],
+            fusion=fusion,
+            explain=explain or not as_json,
+            size=size,
+            product_id=product,
+        )
+    except HybridSearchError as exc:
+        raise fail(exc) from exc
+    print_results(response, console=console, as_json=as_json)
 
 
 def run_search(

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,6 @@ from typing import Any
 from rich.console import Console
 
 from hybrid import stack
-from hybrid.errors import StackError
 from hybrid.settings import DEMO_MODEL, Settings
 
 DEMO_PRODUCTS = 2000
@@ -99,36 +96,19 @@ def _ensure_catalog(catalog: Path, *, console: Console) -> None:
 
 
 def _start_worker(settings: Settings, *, console: Console) -> subprocess.Popen[bytes]:
-    from hybrid.indexing.queue import make_celery
+    from hybrid.stack.worker import start_worker
 
-    env = {"HYBRID_MODEL": DEMO_MODEL, "HYBRID_IMAGE_ROOT": str(settings.image_root),
-           "HYBRID_ES_URL": settings.effective_es_url,
-           "HYBRID_REDIS_URL": settings.effective_redis_url,
-           "HYBRID_INGEST_QUEUE": settings.ingest_queue}  # fmt: skip
     log = settings.home / "demo-worker.log"
     name = f"demo-{int(time.time())}@localhost"
-    cmd = [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q",
-           settings.ingest_queue, "-c", "1", "-n", name, "-l", "info"]  # fmt: skip
-    with open(log, "ab") as out:
-        worker = subprocess.Popen(
-            cmd, env=_child_env(env), stdout=out, stderr=subprocess.STDOUT
-        )  # fmt: skip
-    app = make_celery(settings)
-    deadline = time.monotonic() + 120
-    while not app.control.ping(destination=[name], timeout=1.0):
-        if worker.poll() is not None or time.monotonic() > deadline:
-            worker.kill()
-            raise StackError(f"the demo worker did not start; see {log}")
+    worker_settings = settings.model_copy(update={"model": DEMO_MODEL})
+    worker = start_worker(worker_settings, name=name, log=log, extra_env={"HF_HUB_OFFLINE": "1"})
     console.print(f"worker {name} is up (log: {log})")
     return worker
 
 
-def _child_env(extra: dict[str, str]) -> dict[str, str]:
-    return {**os.environ, **extra, "HF_HUB_OFFLINE": "1"}
-
-
 def _ingest(settings: Settings, catalog: Path, *, console: Console) -> None:
-    from hybrid.indexing.producer import ingest_queued, print_report
+    from hybrid.cli.ingest import print_report
+    from hybrid.indexing.producer import ingest_queued
 
     started = time.monotonic()
     report = ingest_queued(settings, catalog / "products.jsonl", wait=True, console=console)

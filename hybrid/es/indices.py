@@ -47,6 +47,12 @@ def index_meta(client: Elasticsearch, index: str) -> dict[str, Any]:
     return meta
 
 
+def ensure_rejects_template(client: Elasticsearch, alias: str) -> None:
+    """Put the template of ``<alias>-rejects``, so the first dead letter creates it as mapped."""
+    with translated(f"preparing the rejects index of {alias!r}"):
+        client.indices.put_index_template(name=rejects_index(alias), **rejects_template(alias))
+
+
 def ensure_index(client: Elasticsearch, alias: str, spec: VectorSpec) -> str:
     """Make sure ``alias`` points at a products index for ``spec``; return the physical index.
 
@@ -56,8 +62,8 @@ def ensure_index(client: Elasticsearch, alias: str, spec: VectorSpec) -> str:
     Raises:
         ConfigurationError: the alias exists but holds vectors of another model or dims.
     """
+    ensure_rejects_template(client, alias)
     with translated(f"preparing index {alias!r}"):
-        client.indices.put_index_template(name=rejects_index(alias), **rejects_template(alias))
         current = alias_target(client, alias)
         if current is None:
             client.indices.put_index_template(name=alias, **products_template(alias, spec))

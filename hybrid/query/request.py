@@ -33,6 +33,7 @@ from hybrid.images import ImageRef
 from hybrid.query.legs import LEGS, Leg
 from hybrid.schema import CATEGORY_SEPARATOR
 from hybrid.settings import Settings
+from hybrid.validation import describe
 from hybrid.vocab import COLOUR_FAMILIES
 
 FusionMethod = Literal["rrf", "linear", "single"]
@@ -300,16 +301,7 @@ class SearchRequest(BaseModel):
 
 def format_validation_error(exc: ValidationError) -> str:
     """One readable line per problem: ``filters.price.gte: Input should be a finite number``."""
-    problems = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "request"
-        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        message = message.removeprefix("Value error, ")
-        found = error.get("input")
-        if isinstance(found, str | int | float | bool) and error["type"] != "extra_forbidden":
-            message += f" (got {str(found)[:60]!r})"
-        problems.append(f"{where}: {message}")
-    return "invalid search request: " + "; ".join(problems)
+    return describe(exc.errors(include_url=False), prefix="invalid search request: ")
 
 
 def parse_request(data: Mapping[str, Any], *, settings: Settings | None = None) -> SearchRequest:

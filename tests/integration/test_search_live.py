@@ -12,7 +12,8 @@ from support.fakes import CountingEmbedder
 from hybrid import es as es_ops
 from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.embedding import get_embedder
-from hybrid.indexing.pipeline import Ingestor, validate_records
+from hybrid.indexing.pipeline import Ingestor
+from hybrid.indexing.validation import validate_records
 from hybrid.query.request import SearchRequest
 from hybrid.search import SearchService
 from hybrid.search.gateway import ElasticsearchGateway

@@ -10,17 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hybrid.indexing.pipeline import (
-    PARSE_ERROR_KEY,
-    BatchSummary,
-    Reject,
-    build_document,
-    embedding_text,
-    mean_image_vector,
-    validate_records,
-)
-from hybrid.indexing.producer import read_feed
+from hybrid.indexing.documents import build_document, embedding_text, mean_image_vector
+from hybrid.indexing.feed import read_feed
+from hybrid.indexing.outcome import BatchSummary, Reject
 from hybrid.indexing.records import ProductRecord
+from hybrid.indexing.validation import PARSE_ERROR_KEY, validate_records
 from hybrid.mapping import mapping_version
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -131,7 +125,7 @@ def test_validate_records_splits_and_names_each_offending_field() -> None:
     first, second = (reject for _, reject in invalid)
     assert (first.stage, first.reason) == ("validate", "invalid_record")
     assert first.message == (
-        "price: Input should be a finite number; colourway: Extra inputs are not permitted"
+        "price: Input should be a finite number (got 'nan'); colourway: unknown field"
     )
     assert second.message == "id: Field required"
 
@@ -155,7 +149,7 @@ def test_read_feed_turns_bad_lines_into_records_that_fail_validation(tmp_path: P
         ("feed.jsonl:3", "invalid_json"),
         ("feed.jsonl:4", "invalid_json"),
     ]
-    assert invalid[1][1].message == "not an object: list"
+    assert invalid[1][1].message == "not a JSON object: list"
 
 
 def test_summary_files_lost_images_as_warnings_not_rejects() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hybrid.errors import ConfigurationError
-from hybrid.indexing.pipeline import build_document
+from hybrid.indexing.documents import build_document
 from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import (
     VECTOR_FIELDS,

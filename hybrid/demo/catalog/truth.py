@@ -6,13 +6,13 @@ sees it: it sees the messy record built from it. The judged queries are graded f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
 from hybrid.errors import InvalidRequestError
+from hybrid.indexing.feed import read_jsonl
 
 ColourLabel = Literal["field", "description", "none", "wrong"]
 """Where the record states the colour: in the ``colour`` field (and usually the title), only in
@@ -95,24 +95,15 @@ class ProductTruth:
 
 
 def iter_json_objects(path: Path, *, what: str) -> Iterator[dict[str, Any]]:
-    """Stream the JSON objects of a JSONL file, one per non-blank line.
+    """Stream the JSON objects of a JSONL file (the feed reader, :func:`read_jsonl`), strictly.
 
     Raises:
         InvalidRequestError: naming the file and line, if a line is not a JSON object.
     """
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidRequestError(
-                    f"{path}:{number} is not JSON; expected one {what} per line"
-                ) from exc
-            if not isinstance(data, dict):
-                raise InvalidRequestError(f"{path}:{number} is not a JSON object")
-            yield data
+    for number, data in read_jsonl(path):
+        if isinstance(data, str):
+            raise InvalidRequestError(f"{path}:{number} is {data}; expected one {what} per line")
+        yield data
 
 
 def read_truth(path: Path) -> Iterator[ProductTruth]:

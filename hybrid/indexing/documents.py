@@ -1,0 +1,82 @@
+"""The Elasticsearch document of one product, and the text CLIP embeds for it (pure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from hybrid import schema as f
+from hybrid.colour import family_of_label
+from hybrid.indexing.records import ProductRecord
+from hybrid.mapping import mapping_version
+
+
+def embedding_text(record: ProductRecord) -> str:
+    """The text CLIP embeds for ``text_vector``: title, colour and the category's leaf."""
+    parts = [record.title]
+    if record.colour:
+        parts.append(record.colour)
+    if record.category:
+        parts.append(record.category.split(">")[-1].strip())
+    return " ".join(part for part in parts if part)
+
+
+def build_document(
+    record: ProductRecord,
+    image_vector: np.ndarray | None,
+    text_vector: np.ndarray,
+    *,
+    image_colour: tuple[str, tuple[int, int, int]] | None,
+    model_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The Elasticsearch document for ``record`` (fields as in :mod:`hybrid.schema`).
+
+    Fields without a value are left out rather than stored as null or empty.
+    """
+    path = record.category_path()
+    doc: dict[str, Any] = {
+        f.ID: record.id,
+        f.GROUP_ID: record.group_id or record.id,
+        f.TITLE: record.title,
+        f.DESCRIPTION: record.description,
+        f.BRAND: record.brand,
+        f.CATEGORY: record.category,
+        f.CATEGORY_PATH: path,
+        f.CATEGORY_TEXT: " ".join(path[-1].split(f.CATEGORY_SEPARATOR)) if path else None,
+        f.COLOUR: record.colour,
+        f.COLOUR_FAMILY: family_of_label(record.colour),
+        f.MATERIAL: record.material,
+        f.PATTERN: record.pattern,
+        f.PRICE: record.price,
+        f.STOCK: record.stock,
+        f.IN_STOCK: _in_stock(record),
+        f.ATTRIBUTES: record.attributes,
+        f.IMAGES: [ref.path or ref.url or "<bytes>" for ref in record.images],
+        f.TEXT_VECTOR: text_vector.tolist(),
+        f.MODEL_ID: model_id,
+        f.MAPPING_VERSION: mapping_version(),
+        f.UPDATED_AT: record.updated_at.isoformat() if record.updated_at else None,
+        f.INDEXED_AT: now.isoformat(),
+    }
+    if image_vector is not None:
+        doc[f.IMAGE_VECTOR] = image_vector.tolist()
+    if image_colour is not None:
+        doc[f.IMAGE_COLOUR_FAMILY], rgb = image_colour
+        doc[f.IMAGE_COLOUR_RGB] = "#{:02x}{:02x}{:02x}".format(*rgb)
+    return {key: value for key, value in doc.items() if value not in (None, "", [], {})}
+
+
+def _in_stock(record: ProductRecord) -> bool | None:
+    if record.in_stock is not None:
+        return record.in_stock
+    return None if record.stock is None else record.stock > 0
+
+
+def mean_image_vector(vectors: np.ndarray) -> np.ndarray:
+    """One vector for a product's images: their mean, L2-normalised again."""
+    mean: np.ndarray = vectors.mean(axis=0).astype(np.float32)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm > 0 else mean
