@@ -67,9 +67,15 @@ class Figures:
 
 
 def measure(
-    name: str, model: str, records: list[dict[str, Any]], *, root: Path, es_url: str, batch: int,
+    name: str,
+    model: str,
+    records: list[dict[str, Any]],
+    *,
+    root: Path,
+    es_url: str,
+    batch: int,
     repeat: int,
-) -> Figures:  # fmt: skip
+) -> Figures:
     """Bare encode and the pipeline of ``records``, interleaved ``repeat`` times; best of each.
 
     Best-of rather than mean because the machine is shared: the fastest run is the one least
@@ -90,14 +96,20 @@ def measure(
         for _ in range(repeat)
     ]
     best = [min(column) for column in zip(*runs, strict=True)]
-    return Figures(name, embedder.dims, len(records), best[0], best[1], best[2], best[3], load,
-                   best[4])  # fmt: skip
+    return Figures(
+        name, embedder.dims, len(records), best[0], best[1], best[2], best[3], load, best[4]
+    )
 
 
 def _once(
-    settings: Settings, embedder: SentenceTransformerEmbedder, *, client: Elasticsearch,
-    records: list[dict[str, Any]], images: list[Image], texts: list[str],
-) -> tuple[float, float, float, float, float]:  # fmt: skip
+    settings: Settings,
+    embedder: SentenceTransformerEmbedder,
+    *,
+    client: Elasticsearch,
+    records: list[dict[str, Any]],
+    images: list[Image],
+    texts: list[str],
+) -> tuple[float, float, float, float, float]:
     """One round: bare images, bare texts, end to end into a fresh index (and its encode share),
     dominant colours."""
     bare_images = timed(lambda: embedder.encode_images(images))

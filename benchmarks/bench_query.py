@@ -121,9 +121,13 @@ def documents(n: int, *, seed: int, model_id: str) -> Iterator[tuple[str, int, d
         (record,), _ = validate_records([raw])
         keys = (truth.category, truth.colour_family, truth.group_id, truth.id)
         doc = build_document(
-            record, images.vector(*keys), texts.vector(*keys), model_id=model_id, now=now,
+            record,
+            images.vector(*keys),
+            texts.vector(*keys),
+            model_id=model_id,
+            now=now,
             image_colour=(truth.colour_family, truth.rgb),
-        )  # fmt: skip
+        )
         yield record.id, 1, doc
 
 
@@ -296,19 +300,31 @@ def main() -> None:
             client = Elasticsearch(url, request_timeout=120)
             for size in (int(s) for s in args.sizes.split(",")):
                 run_size(
-                    client, size, url=url, model=model, embedder=embedder, warmup=warmup,
-                    texts=timed_texts, args=args,
-                )  # fmt: skip
+                    client,
+                    size,
+                    url=url,
+                    model=model,
+                    embedder=embedder,
+                    warmup=warmup,
+                    texts=timed_texts,
+                    args=args,
+                )
         print(SERVED_NOTE)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def run_size(
-    client: Elasticsearch, size: int, *, url: str, model: str,
-    embedder: SentenceTransformerEmbedder, warmup: list[str], texts: list[str],
+    client: Elasticsearch,
+    size: int,
+    *,
+    url: str,
+    model: str,
+    embedder: SentenceTransformerEmbedder,
+    warmup: list[str],
+    texts: list[str],
     args: argparse.Namespace,
-) -> None:  # fmt: skip
+) -> None:
     """One size: build, time both passes, report, drop."""
     alias = f"bench-query-{size}"
     spec = VectorSpec(model_id=embedder.model_id, dims=DIMS, index_type=args.index_type)

@@ -36,9 +36,11 @@ def elasticsearch(url: str | None, *, heap: str = "512m") -> Iterator[str]:
         return
     node = es_node.EsNode(
         instance_dir=Path(tempfile.mkdtemp(prefix="hybrid-bench-es-")),
-        http_port=procs.free_port(), transport_port=procs.free_port(), heap=heap,
+        http_port=procs.free_port(),
+        transport_port=procs.free_port(),
+        heap=heap,
         cluster_name="hybrid-bench",
-    )  # fmt: skip
+    )
     node.instance_dir.chmod(0o755)
     try:
         es_node.start(node, Settings())

@@ -37,6 +37,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach a model hub: every model is local (the demo CLIP) or must fail."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
 def service_unavailable(what: str, exc: BaseException) -> None:
     """Fail under CI (a missing service is a failure there), skip with the reason locally."""
     message = f"{what} could not start: {exc}"

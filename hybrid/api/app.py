@@ -39,9 +39,11 @@ def create_app(settings: Settings | None = None, *, service: Searcher | None = N
     settings = settings or get_settings()
     state = ApiState(settings, service=service)
     app = FastAPI(
-        title="Hybrid product search", version="0.1.0", description=DESCRIPTION,
+        title="Hybrid product search",
+        version="0.1.0",
+        description=DESCRIPTION,
         lifespan=_warm_up(state) if settings.warm_up else None,
-    )  # fmt: skip
+    )
     app.state.api = state
     for module in (search, products, health):
         app.include_router(module.router)

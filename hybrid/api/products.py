@@ -111,10 +111,14 @@ async def delete_product(
     state: State,
     version: Annotated[
         int | None,
-        Query(ge=0, le=MAX_VERSION, description="Delete unless the index holds a newer version; "
-              "default: now in epoch milliseconds."),
+        Query(
+            ge=0,
+            le=MAX_VERSION,
+            description="Delete unless the index holds a newer version; "
+            "default: now in epoch milliseconds.",
+        ),
     ] = None,
-) -> DeleteAccepted:  # fmt: skip
+) -> DeleteAccepted:
     """Enqueue a delete task; a newer version already in the index survives it."""
     effective = int(time.time() * 1000) if version is None else version
 

@@ -32,9 +32,11 @@ EVAL_ALIAS_PREFIX = "eval"
 _CatalogOpt = Annotated[Path, typer.Option("--catalog", help="The judged catalogue directory.")]
 _ModesOpt = Annotated[
     str | None,
-    typer.Option("--modes", help="Comma-separated modes (default all); weights: "
-                 "'hybrid_rrf@image_knn=2;text_knn=0'."),
-]  # fmt: skip
+    typer.Option(
+        "--modes",
+        help="Comma-separated modes (default all); weights: 'hybrid_rrf@image_knn=2;text_knn=0'.",
+    ),
+]
 _NQueriesOpt = Annotated[
     int | None, typer.Option("--n-queries", min=1, help="At most N queries of each type.")
 ]
@@ -117,8 +119,9 @@ def evaluate(
     try:
         ensure_catalog(catalog, generate=generate, seed=seed, console=console)
         check_alias(settings, reuse=reuse_index)
-        config = EvalConfig(catalog, parse_modes(modes), n_queries=n_queries,
-                            reuse_index=reuse_index, ann=ann)  # fmt: skip
+        config = EvalConfig(
+            catalog, parse_modes(modes), n_queries=n_queries, reuse_index=reuse_index, ann=ann
+        )
         result = run_evaluation(settings, config, console=console)
     except HybridSearchError as exc:
         raise fail(exc) from exc

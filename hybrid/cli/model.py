@@ -11,14 +11,12 @@ from typing import Annotated
 import typer
 
 from hybrid.cli.common import fail
+from hybrid.demo.model import EVAL_SEED, TRAIN_SEED
 from hybrid.errors import HybridSearchError
 from hybrid.settings import DEMO_MODEL
 from hybrid.weights import DEMO_MODEL_DIR
 
 model_app = typer.Typer(help="Train and measure the in-house demo CLIP.", no_args_is_help=True)
-
-_TRAIN_SEED = 1001  # mirrors hybrid.demo.model.train.TRAIN_SEED without importing torch for --help
-_EVAL_SEED = 2024  # mirrors hybrid.demo.model.evaluate.EVAL_SEED
 
 
 @model_app.command("train-demo")
@@ -28,7 +26,7 @@ def train_demo(
     n: Annotated[int, typer.Option(help="Training products.", min=16)] = 4000,
     epochs: Annotated[int, typer.Option(help="Passes over the products.", min=1)] = 20,
     seed: Annotated[int, typer.Option(help="Catalogue seed of the training products.")] = (
-        _TRAIN_SEED
+        TRAIN_SEED
     ),
     colourways: Annotated[
         int | None, typer.Option(help="Invented extra colours per product (default: recipe's).")
@@ -69,7 +67,7 @@ def evaluate(
     model: Annotated[str, typer.Option(help="Model name or directory.")] = DEMO_MODEL,
     n: Annotated[int, typer.Option(help="Held-out products.", min=10)] = 600,
     seed: Annotated[int, typer.Option(help="Catalogue seed of the held-out products.")] = (
-        _EVAL_SEED
+        EVAL_SEED
     ),
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
 ) -> None:

@@ -80,14 +80,25 @@ def search(
 
 
 def run_search(
-    settings: Settings, text: str | None, *, image: Path | None, filters: list[str],
-    fusion: str | None, explain: bool, size: int, product_id: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    settings: Settings,
+    text: str | None,
+    *,
+    image: Path | None,
+    filters: list[str],
+    fusion: str | None,
+    explain: bool,
+    size: int,
+    product_id: str | None = None,
+) -> dict[str, Any]:
     """Build the request from CLI options and run it."""
     from hybrid.search import SearchService
 
-    data: dict[str, Any] = {"text": text, "size": size, "explain": explain,
-                            "filters": parse_filter_options(filters)}  # fmt: skip
+    data: dict[str, Any] = {
+        "text": text,
+        "size": size,
+        "explain": explain,
+        "filters": parse_filter_options(filters),
+    }
     if image is not None:
         data["image"] = {"path": str(image.resolve())}
     if product_id is not None:
@@ -115,8 +126,14 @@ def print_results(response: dict[str, Any], *, console: Console, as_json: bool) 
         leg_text = " ".join(f"{name}#{leg['rank']}" for name, leg in legs.items())
         colour = source.get("colour") or f"({source.get('image_colour_family', '?')})"
         table.add_row(
-            str(rank), hit["_id"], f"{hit['_score']:.4f}", source.get("title", "")[:48],
-            colour, source.get("category", ""), f"{source.get('price', '')}", leg_text,
-        )  # fmt: skip
+            str(rank),
+            hit["_id"],
+            f"{hit['_score']:.4f}",
+            source.get("title", "")[:48],
+            colour,
+            source.get("category", ""),
+            f"{source.get('price', '')}",
+            leg_text,
+        )
     console.print(table)
     console.print(f"{response['hits']['total']['value']} candidates in {response['took']} ms")

@@ -135,8 +135,7 @@ def _run_showcases(
     results = []
     for showcase in showcases(catalog):
         console.print(f"[bold]{showcase.title}[/]")
-        request = parse_request({**showcase.request, "explain": True, "size": 8},
-                                settings=settings)  # fmt: skip
+        request = parse_request({**showcase.request, "explain": True, "size": 8}, settings=settings)
         response = service.search(request)
         print_results(response, console=console, as_json=False)
         results.append((showcase, response))
@@ -160,17 +159,21 @@ def render_html(results: list[tuple[Showcase, dict[str, Any]]], catalog: Path) -
             source = hit["_source"]
             image = _thumbnail(catalog / source["images"][0]) if source.get("images") else ""
             legs = hit.get("_explanation", {}).get("legs", {})
-            leg_text = "<br>".join(f"{n} #{v['rank']} ({v['raw_score']:.3f})"
-                                   for n, v in legs.items())  # fmt: skip
+            leg_text = "<br>".join(
+                f"{n} #{v['rank']} ({v['raw_score']:.3f})" for n, v in legs.items()
+            )
             cells.append(
                 f"<td>{image}<br><b>{html.escape(hit['_id'])}</b><br>"
                 f"{html.escape(source.get('title', ''))}<br>"
                 f"<small>{html.escape(str(source.get('colour')))} · "
                 f"{html.escape(source.get('category', ''))}<br>{leg_text}</small></td>"
             )
-        sections.append(f"<h2>{html.escape(showcase.title)}</h2><table><tr>{''.join(cells)}"
-                        "</tr></table>")  # fmt: skip
+        sections.append(
+            f"<h2>{html.escape(showcase.title)}</h2><table><tr>{''.join(cells)}</tr></table>"
+        )
     style = "body{font-family:sans-serif} td{vertical-align:top;width:140px;font-size:12px}"
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>hybrid demo</title>"
-            f"<style>{style}</style></head><body><h1>Hybrid search demo</h1>"
-            f"{''.join(sections)}</body></html>")  # fmt: skip
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>hybrid demo</title>"
+        f"<style>{style}</style></head><body><h1>Hybrid search demo</h1>"
+        f"{''.join(sections)}</body></html>"
+    )

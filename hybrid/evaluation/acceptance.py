@@ -45,9 +45,13 @@ class Check:
 
 
 def paired(
-    scores: Iterable[QueryScores], mode: str, baseline: str, metric: str, *,
+    scores: Iterable[QueryScores],
+    mode: str,
+    baseline: str,
+    metric: str,
+    *,
     kinds: Collection[str] | None = None,
-) -> tuple[float, float, int] | None:  # fmt: skip
+) -> tuple[float, float, int] | None:
     """Means of ``metric`` for ``mode`` and ``baseline`` over the queries both scored.
 
     Returns:
@@ -55,9 +59,10 @@ def paired(
     """
     by_mode: dict[str, dict[str, float]] = {mode: {}, baseline: {}}
     wanted = [
-        s for s in scores
+        s
+        for s in scores
         if s.mode in by_mode and metric in s.values and (kinds is None or s.query_type in kinds)
-    ]  # fmt: skip
+    ]
     for score in wanted:
         by_mode[score.mode][score.query_id] = score.values[metric]
     common = sorted(set(by_mode[mode]) & set(by_mode[baseline]))
@@ -70,9 +75,14 @@ def paired(
 
 
 def _compare(
-    scores: Sequence[QueryScores], name: str, mode: str, baseline: str, *,
-    kinds: Collection[str] | None = None, metric: str = "ndcg@10",
-) -> list[Check]:  # fmt: skip
+    scores: Sequence[QueryScores],
+    name: str,
+    mode: str,
+    baseline: str,
+    *,
+    kinds: Collection[str] | None = None,
+    metric: str = "ndcg@10",
+) -> list[Check]:
     found = paired(scores, mode, baseline, metric, kinds=kinds)
     if found is None:
         return []

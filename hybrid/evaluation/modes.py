@@ -129,11 +129,16 @@ def _hybrids() -> list[Mode]:
         Mode("hybrid_single", method="single"),
     ]
     variants = [
-        Mode(f"{base.name}{suffix}", method=base.method, normalisation=base.normalisation,
-             understanding=understanding, needs_text=True)
+        Mode(
+            f"{base.name}{suffix}",
+            method=base.method,
+            normalisation=base.normalisation,
+            understanding=understanding,
+            needs_text=True,
+        )
         for suffix, understanding in _UNDERSTANDING_VARIANTS
         for base in bases
-    ]  # fmt: skip
+    ]
     return bases + variants
 
 
@@ -190,9 +195,14 @@ def parse_mode(name: str) -> Mode:
         return base
     weights = {**base.weights, **parse_weights(weight_text)}
     return Mode(
-        name.strip(), legs=base.legs, method=base.method, normalisation=base.normalisation,
-        weights=weights, understanding=base.understanding, needs_text=base.needs_text,
-    )  # fmt: skip
+        name.strip(),
+        legs=base.legs,
+        method=base.method,
+        normalisation=base.normalisation,
+        weights=weights,
+        understanding=base.understanding,
+        needs_text=base.needs_text,
+    )
 
 
 def parse_modes(names: str | Sequence[str] | None) -> list[Mode]:

@@ -22,10 +22,15 @@ from hybrid.evaluation.scoring import ALL, METRICS, Cell
 #: Query types in report order: everything first.
 TYPE_ORDER = (ALL, *QUERY_TYPES)
 _HEADERS = {
-    "ndcg@10": "nDCG@10", "recall@10": "R@10", "recall@100": "R@100",
-    "strict_recall@10": "R@10 best", "mrr": "MRR", "colour@10": "colour@10",
-    "ann_recall@10": "served", "ann_recall@10_raw": "HNSW only",
-}  # fmt: skip
+    "ndcg@10": "nDCG@10",
+    "recall@10": "R@10",
+    "recall@100": "R@100",
+    "strict_recall@10": "R@10 best",
+    "mrr": "MRR",
+    "colour@10": "colour@10",
+    "ann_recall@10": "served",
+    "ann_recall@10_raw": "HNSW only",
+}
 _TYPE_LABELS = {"colour_synonym": "colour syn.", "image_text": "image+text"}
 #: Width used when the output is not a terminal (a file, a pipe): the tables need it.
 REPORT_WIDTH = 132
@@ -86,8 +91,9 @@ def type_table(result: EvalResult, kind: str) -> Table:
         table.add_column(_HEADERS[name], justify="right")
     columns = [_cells([_value(result.table, m, kind, name) for m in modes]) for name in METRICS]
     for row, mode in enumerate(modes):
-        table.add_row(mode, str(result.table[mode][kind].queries),
-                      *(column[row] for column in columns))  # fmt: skip
+        table.add_row(
+            mode, str(result.table[mode][kind].queries), *(column[row] for column in columns)
+        )
     return table
 
 
@@ -120,8 +126,15 @@ def acceptance_table(checks: Sequence[Check]) -> Table:
         table.add_column(name, justify="right")
     for check in checks:
         verdict = "[green]yes[/]" if check.passed else "[red]no[/]"
-        table.add_row(check.name, check.mode, check.baseline, fmt(check.value),
-                      fmt(check.reference), str(check.queries), verdict)  # fmt: skip
+        table.add_row(
+            check.name,
+            check.mode,
+            check.baseline,
+            fmt(check.value),
+            fmt(check.reference),
+            str(check.queries),
+            verdict,
+        )
     return table
 
 

@@ -170,9 +170,14 @@ def search_mode(
 
 
 def run_modes(
-    service: SearchService, queries: Sequence[JudgedQuery], modes: Sequence[Mode], *,
-    settings: Settings, depth: int, progress: Progress,
-) -> list[QueryScores]:  # fmt: skip
+    service: SearchService,
+    queries: Sequence[JudgedQuery],
+    modes: Sequence[Mode],
+    *,
+    settings: Settings,
+    depth: int,
+    progress: Progress,
+) -> list[QueryScores]:
     """Every applicable mode on every query, scored."""
     work = [(query, mode) for query in queries for mode in modes if mode.applies(query)]
     task = progress.add_task("searching", total=len(work))
@@ -194,9 +199,13 @@ def load_vectors(settings: Settings) -> ann.StoredVectors:
 
 
 def run_ann(
-    service: SearchService, queries: Sequence[JudgedQuery], vectors: ann.StoredVectors, *,
-    settings: Settings, progress: Progress,
-) -> list[QueryScores]:  # fmt: skip
+    service: SearchService,
+    queries: Sequence[JudgedQuery],
+    vectors: ann.StoredVectors,
+    *,
+    settings: Settings,
+    progress: Progress,
+) -> list[QueryScores]:
     """ANN recall@10 of both kNN legs on every query (see :mod:`hybrid.evaluation.ann`)."""
     raw = SearchService(
         settings.model_copy(update={"rescore_oversample": 0.0}),
@@ -206,8 +215,9 @@ def run_ann(
     task = progress.add_task("ANN recall", total=len(queries))
     scores: list[QueryScores] = []
     for query in queries:
-        scores += ann.measure_query(query, served=service, raw=raw, exact=vectors.exact,
-                                    settings=settings)  # fmt: skip
+        scores += ann.measure_query(
+            query, served=service, raw=raw, exact=vectors.exact, settings=settings
+        )
         progress.advance(task)
     return scores
 
@@ -234,8 +244,9 @@ def run_evaluation(settings: Settings, config: EvalConfig, *, console: Console) 
         if not queries:
             raise InvalidRequestError(f"{config.catalog / QUERIES_FILE} holds no judged queries")
         with watch.phase("index"):
-            index = prepare_index(settings, config.catalog, reuse=config.reuse_index,
-                                  console=console)  # fmt: skip
+            index = prepare_index(
+                settings, config.catalog, reuse=config.reuse_index, console=console
+            )
         with watch.phase("model"):
             embedder = CachingEmbedder(get_embedder(settings))
             # Loading the model here keeps it out of the timed searches.
@@ -245,20 +256,32 @@ def run_evaluation(settings: Settings, config: EvalConfig, *, console: Console) 
         service = SearchService(settings, embedder=embedder)
         with Progress(console=console, transient=True) as progress:
             with watch.phase("search"):
-                scores = run_modes(service, queries, config.modes, settings=settings,
-                                   depth=depth, progress=progress)  # fmt: skip
+                scores = run_modes(
+                    service,
+                    queries,
+                    config.modes,
+                    settings=settings,
+                    depth=depth,
+                    progress=progress,
+                )
             ann_scores: list[QueryScores] = []
             if vectors is not None:
                 with watch.phase("ann"):
-                    ann_scores = run_ann(service, queries, vectors, settings=settings,
-                                         progress=progress)  # fmt: skip
+                    ann_scores = run_ann(
+                        service, queries, vectors, settings=settings, progress=progress
+                    )
     return EvalResult(
-        catalog=config.catalog, index=index, model=model, modes=list(config.modes),
+        catalog=config.catalog,
+        index=index,
+        model=model,
+        modes=list(config.modes),
         queries={kind: sum(q.type == kind for q in queries) for kind in QUERY_TYPES},
-        table=aggregate(scores), ann=aggregate(ann_scores, names=ann.ANN_METRICS),
-        scores=scores, timings=watch.timings,
+        table=aggregate(scores),
+        ann=aggregate(ann_scores, names=ann.ANN_METRICS),
+        scores=scores,
+        timings=watch.timings,
         encoder_cache={"hits": embedder.hits, "misses": embedder.misses},
-    )  # fmt: skip
+    )
 
 
 def result_dict(result: EvalResult) -> dict[str, Any]:
@@ -290,13 +313,18 @@ def result_dict(result: EvalResult) -> dict[str, Any]:
 
 
 def _table_dict(table: dict[str, dict[str, Cell]]) -> dict[str, dict[str, Any]]:
-    return {mode: {kind: cell.as_dict() for kind, cell in cells.items()}
-            for mode, cells in table.items()}  # fmt: skip
+    return {
+        mode: {kind: cell.as_dict() for kind, cell in cells.items()}
+        for mode, cells in table.items()
+    }
 
 
 def _mode_dict(mode: Mode) -> dict[str, Any]:
     return {
-        "name": mode.name, "legs": None if mode.legs is None else sorted(mode.legs),
-        "method": mode.method, "normalisation": mode.normalisation, "weights": dict(mode.weights),
+        "name": mode.name,
+        "legs": None if mode.legs is None else sorted(mode.legs),
+        "method": mode.method,
+        "normalisation": mode.normalisation,
+        "weights": dict(mode.weights),
         "understanding": mode.understanding,
-    }  # fmt: skip
+    }

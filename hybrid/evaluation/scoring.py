@@ -21,8 +21,13 @@ from hybrid.vocab import colour_family_of_word
 
 #: Metric names, in report order.
 METRICS: Final[tuple[str, ...]] = (
-    "ndcg@10", "recall@10", "recall@100", "strict_recall@10", "mrr", "colour@10",
-)  # fmt: skip
+    "ndcg@10",
+    "recall@10",
+    "recall@100",
+    "strict_recall@10",
+    "mrr",
+    "colour@10",
+)
 #: The "query type" under which every query is averaged again.
 ALL: Final = "all"
 _MAX_COLOUR_WORDS: Final = 3  # longest colour phrase looked for: "light sky blue"
@@ -80,9 +85,12 @@ def _ranked(hits: Sequence[Mapping[str, Any]], query: JudgedQuery) -> list[Mappi
 
 
 def score_hits(
-    query: JudgedQuery, mode: str, hits: Sequence[Mapping[str, Any]], *,
+    query: JudgedQuery,
+    mode: str,
+    hits: Sequence[Mapping[str, Any]],
+    *,
     deep: Sequence[Mapping[str, Any]] | None = None,
-) -> QueryScores:  # fmt: skip
+) -> QueryScores:
     """Every metric ``query``'s judgments define, for the hits ``mode`` returned.
 
     Args:

@@ -173,9 +173,10 @@ class Ingestor:
         for ref in record.images:
             try:
                 images.append(
-                    load_image(ref, root=self.settings.image_root, limits=self.limits,
-                               product_id=record.id)
-                )  # fmt: skip
+                    load_image(
+                        ref, root=self.settings.image_root, limits=self.limits, product_id=record.id
+                    )
+                )
             except ImageRejectedError as exc:
                 problems.append(exc)
         if record.images and not images:  # every image failed: the product cannot be indexed
@@ -212,22 +213,33 @@ class Ingestor:
             colour = dominant_colour(item.images[0]) if count else None
             offset += count
             doc = build_document(
-                item.record, vector, text_vectors[row], model_id=self.embedder.model_id, now=now,
+                item.record,
+                vector,
+                text_vectors[row],
+                model_id=self.embedder.model_id,
+                now=now,
                 image_colour=(colour.family, colour.rgb) if colour else None,
-            )  # fmt: skip
+            )
             documents.append((item.record.id, item.record.external_version(), doc))
         return documents
 
     def _dead_letter(
-        self, rejects: Sequence[Reject], records: Sequence[ProductRecord], *, attempt: int,
+        self,
+        rejects: Sequence[Reject],
+        records: Sequence[ProductRecord],
+        *,
+        attempt: int,
         task_id: str | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         by_id = {record.id: record for record in records}
         documents = [
-            reject.document(attempts=attempt, task_id=task_id,
-                            record=record_for_rejects(by_id.get(reject.product_id)))
+            reject.document(
+                attempts=attempt,
+                task_id=task_id,
+                record=record_for_rejects(by_id.get(reject.product_id)),
+            )
             for reject in rejects
-        ]  # fmt: skip
+        ]
         es_ops.write_rejects(self.client, self.alias, documents)
 
 

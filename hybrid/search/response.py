@@ -88,8 +88,12 @@ def build_response(
     page = page_of(fused, request)
     hits = []
     for hit in page:
-        item: dict[str, Any] = {"_index": alias, "_id": hit.id, "_score": hit.score,
-                                "_source": dict(hit.source or {})}  # fmt: skip
+        item: dict[str, Any] = {
+            "_index": alias,
+            "_id": hit.id,
+            "_score": hit.score,
+            "_source": dict(hit.source or {}),
+        }
         if request.explain:
             item["_explanation"] = explanation(
                 hit, request, filters=filters, relaxed=report.relaxed

@@ -42,9 +42,13 @@ class QueryEncoder:
     """
 
     def __init__(
-        self, embedder: Embedder, *, image_root: Path | None, limits: ImageLimits,
+        self,
+        embedder: Embedder,
+        *,
+        image_root: Path | None,
+        limits: ImageLimits,
         cache_size: int = 2048,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.embedder = embedder
         self.image_root = image_root
         self.limits = limits

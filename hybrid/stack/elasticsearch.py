@@ -179,9 +179,14 @@ def start(node: EsNode, settings: Settings, *, timeout: float = 180.0) -> float:
     }
     with open(node.console_log, "ab") as log:
         process = subprocess.Popen(
-            cmd, cwd=node.instance_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            cmd,
+            cwd=node.instance_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     _CHILDREN[node.instance_dir] = process
     return procs.wait_until(
         lambda: _healthy(node.url),

@@ -71,16 +71,25 @@ def start(node: RedisNode, *, timeout: float = 20.0) -> float:
     node.instance_dir.mkdir(parents=True, exist_ok=True)
     cmd = [
         str(redis_server_binary()),
-        "--bind", "127.0.0.1",
-        "--port", str(node.port),
-        "--dir", str(node.instance_dir),
-        "--daemonize", "yes",
-        "--pidfile", str(node.pid_file),
-        "--logfile", str(node.log_file),
-        "--save", "",
-        "--appendonly", "yes" if node.appendonly else "no",
-        "--protected-mode", "yes",
-    ]  # fmt: skip
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(node.port),
+        "--dir",
+        str(node.instance_dir),
+        "--daemonize",
+        "yes",
+        "--pidfile",
+        str(node.pid_file),
+        "--logfile",
+        str(node.log_file),
+        "--save",
+        "",
+        "--appendonly",
+        "yes" if node.appendonly else "no",
+        "--protected-mode",
+        "yes",
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise StackError(f"redis-server failed to start: {result.stderr or result.stdout}")

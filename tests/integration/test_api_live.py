@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
+from support.catalogue import catalogue
+from support.wait import wait_until
 
 from hybrid.api import create_app
-from hybrid.demo.catalog import iter_records, write_catalog
+from hybrid.indexing.queue import make_celery
 from hybrid.settings import Settings
 from hybrid.stack import procs
 
@@ -27,33 +29,23 @@ def api(settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
-def _catalogue(test_images: Path, n: int) -> list[dict[str, Any]]:
-    """``n`` generated records whose image paths are relative to the session's image root."""
-    write_catalog(test_images, n, seed=11)
-    records = list(iter_records(test_images))
-    for record in records:
-        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
-    return records
-
-
-def _wait_until(check: Callable[[], bool], what: str, *, worker: Any = None) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not check():
-        if time.monotonic() > deadline:
-            log = procs.tail(worker.log, 40) if worker is not None else ""
-            pytest.fail(f"{what} did not happen within {WAIT_SECONDS} s\n{log}")
-        time.sleep(0.25)
-
-
-def _ingest(api: TestClient, records: list[dict[str, Any]], worker: Any) -> dict[str, Any]:
+def _ingest(
+    api: TestClient, records: list[dict[str, Any]], worker: Any, es: Elasticsearch, alias: str
+) -> dict[str, Any]:
+    """POST the records, then wait until every valid one is *searchable* (not just stored)."""
     response = api.post("/products", json=records)
     assert response.status_code == 202, response.text
     body: dict[str, Any] = response.json()
-    valid = [r for r in records if "title" in r]
-    _wait_until(
-        lambda: all(api.get(f"/products/{r['id']}").status_code == 200 for r in valid),
-        f"indexing {len(valid)} products",
-        worker=worker,
+    valid = [r["id"] for r in records if "title" in r]
+
+    def searchable() -> bool:
+        found = es.count(index=alias, query={"ids": {"values": valid}})
+        return int(found["count"]) == len(valid)
+
+    wait_until(
+        searchable,
+        f"{len(valid)} products searchable",
+        detail=lambda: procs.tail(worker.log, 40),
     )
     return body
 
@@ -68,16 +60,22 @@ def test_health_is_200_when_both_services_answer(api: TestClient) -> None:
 
 
 def test_products_are_enqueued_indexed_read_and_deleted(
-    api: TestClient, worker: object, test_images: Path
+    api: TestClient, worker: object, test_images: Path, es: Elasticsearch, settings: Settings
 ) -> None:
-    records = _catalogue(test_images, 6)
+    records = catalogue(test_images, 6, seed=11)
     bad = {"id": "sku-bad", "price": -3}
-    body = _ingest(api, [*records, bad], worker)
+    body = _ingest(api, [*records, bad], worker, es, settings.index_alias)
     assert body["accepted"] == 6 and len(body["task_ids"]) >= 1
     assert body["rejected"] == [
-        {"index": 6, "id": "sku-bad", "errors": [
-            "title: Field required", "price: Input should be greater than or equal to 0"]},
-    ]  # fmt: skip
+        {
+            "index": 6,
+            "id": "sku-bad",
+            "errors": [
+                "title: Field required",
+                "price: Input should be greater than or equal to 0",
+            ],
+        },
+    ]
 
     first = records[0]
     document = api.get(f"/products/{first['id']}").json()
@@ -90,21 +88,31 @@ def test_products_are_enqueued_indexed_read_and_deleted(
     assert stale.status_code == 202, stale.text
     response = api.delete(f"/products/{first['id']}")
     assert response.status_code == 202 and response.json()["version"] > first["version"]
-    _wait_until(
+    wait_until(
         lambda: api.get(f"/products/{first['id']}").status_code == 404,
         f"deleting {first['id']}",
     )
     second = records[1]
-    api.delete(f"/products/{second['id']}", params={"version": 0})
-    time.sleep(2)  # the worker handles tasks in order: give the stale delete time to run
+    stale_task = api.delete(f"/products/{second['id']}", params={"version": 0}).json()["task_id"]
+    app = make_celery(settings)
+    try:  # wait for the stale delete to have run, then check it left the product
+        outcome = app.AsyncResult(stale_task).get(timeout=WAIT_SECONDS)
+    finally:
+        app.close()
+    assert outcome == {"id": second["id"], "deleted": False}
     assert api.get(f"/products/{second['id']}").status_code == 200
 
 
 def test_search_through_the_real_executor(
-    api: TestClient, worker: object, test_images: Path, image_root: Path
+    api: TestClient,
+    worker: object,
+    test_images: Path,
+    image_root: Path,
+    es: Elasticsearch,
+    settings: Settings,
 ) -> None:
-    records = _catalogue(test_images, 24)
-    _ingest(api, records, worker)
+    records = catalogue(test_images, 24, seed=11)
+    _ingest(api, records, worker, es, settings.index_alias)
     target = records[3]
 
     response = api.post("/search", json={"text": target["title"], "size": 5, "explain": True})
@@ -137,9 +145,9 @@ def test_search_through_the_real_executor(
 
 
 def test_bad_input_to_the_real_executor_is_4xx(
-    api: TestClient, worker: object, test_images: Path
+    api: TestClient, worker: object, test_images: Path, es: Elasticsearch, settings: Settings
 ) -> None:
-    _ingest(api, _catalogue(test_images, 3), worker)
+    _ingest(api, catalogue(test_images, 3, seed=11), worker, es, settings.index_alias)
     not_image = api.post("/search/image", files={"file": ("q.png", b"plain text", "image/png")})
     assert not_image.status_code == 422 and not_image.json()["reason"] == "unsupported_format"
     missing = api.post("/search", json={"product_id": "sku-nope"})

@@ -30,8 +30,13 @@ class ConstantMode(Mode):
     """A deliberately broken mode: whatever the query, it searches for the same text."""
 
     def request_data(self, query: JudgedQuery, *, size: int = 100) -> dict[str, Any]:
-        return {"text": "zzz qqq", "legs": ["text_knn"], "size": size, "understanding": "off",
-                "facets": False}  # fmt: skip
+        return {
+            "text": "zzz qqq",
+            "legs": ["text_knn"],
+            "size": size,
+            "understanding": "off",
+            "facets": False,
+        }
 
 
 BROKEN = ConstantMode("broken")
@@ -109,8 +114,12 @@ def test_every_mode_gets_every_metric_and_hybrid_beats_a_broken_mode(
 def test_cli_prints_json_for_an_existing_index(
     settings: Settings, catalog: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in {"ES_URL": settings.es_url, "INDEX_ALIAS": settings.index_alias,
-                        "MODEL": "demo", "HOME": str(settings.home)}.items():  # fmt: skip
+    for name, value in {
+        "ES_URL": settings.es_url,
+        "INDEX_ALIAS": settings.index_alias,
+        "MODEL": "demo",
+        "HOME": str(settings.home),
+    }.items():
         monkeypatch.setenv(f"HYBRID_{name}", str(value))
     get_settings.cache_clear()
     runner = CliRunner()
@@ -121,9 +130,18 @@ def test_cli_prints_json_for_an_existing_index(
         _run(settings, catalog, modes=[MODES["bm25"]], ann=False)  # builds the index
         found = runner.invoke(
             eval_app,
-            ["--catalog", str(catalog), "--reuse-index", "--modes", "bm25,knn", "--no-ann",
-             "--n-queries", "2", "--json"],
-        )  # fmt: skip
+            [
+                "--catalog",
+                str(catalog),
+                "--reuse-index",
+                "--modes",
+                "bm25,knn",
+                "--no-ann",
+                "--n-queries",
+                "2",
+                "--json",
+            ],
+        )
         rebuild = runner.invoke(eval_app, ["--catalog", str(catalog), "--modes", "bm25"])
     finally:
         get_settings.cache_clear()

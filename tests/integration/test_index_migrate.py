@@ -49,10 +49,13 @@ def other_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """In-process ``hybrid`` commands read the settings of this test from HYBRID_*."""
     for key, value in {
-        "HYBRID_ES_URL": settings.es_url, "HYBRID_REDIS_URL": settings.redis_url,
-        "HYBRID_INDEX_ALIAS": settings.index_alias, "HYBRID_MODEL": settings.model,
-        "HYBRID_IMAGE_ROOT": str(settings.image_root), "HYBRID_HOME": str(settings.home),
-    }.items():  # fmt: skip
+        "HYBRID_ES_URL": settings.es_url,
+        "HYBRID_REDIS_URL": settings.redis_url,
+        "HYBRID_INDEX_ALIAS": settings.index_alias,
+        "HYBRID_MODEL": settings.model,
+        "HYBRID_IMAGE_ROOT": str(settings.image_root),
+        "HYBRID_HOME": str(settings.home),
+    }.items():
         monkeypatch.setenv(key, str(value))
     get_settings.cache_clear()
     yield

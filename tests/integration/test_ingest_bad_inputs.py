@@ -3,10 +3,8 @@ the batch is indexed, the bad one lands in ``<alias>-rejects`` with its stage an
 
 from __future__ import annotations
 
-import http.server
 import io
 import json
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from PIL import Image
 from rich.console import Console
+from support.http import png_handler, serving
 
 from hybrid import es as es_ops
 from hybrid.demo.catalog import iter_records, write_catalog
@@ -48,26 +47,8 @@ def _tiff() -> bytes:
 @pytest.fixture(scope="module")
 def image_server() -> Iterator[str]:
     """A loopback HTTP server answering every GET with a PNG (a private address)."""
-    body = _png()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(png_handler(_png())) as url:
+        yield url
 
 
 def _file(name: str, data: bytes) -> Callable[[Path], str]:
@@ -157,8 +138,10 @@ def test_an_invalid_record_is_rejected_at_validation(
     assert report.indexed == 1
     reject = _only_reject(es, settings.index_alias)
     assert (reject["product_id"], reject["stage"], reject["reason"]) == (
-        "bad-record", "validate", "invalid_record",
-    )  # fmt: skip
+        "bad-record",
+        "validate",
+        "invalid_record",
+    )
     assert "price: Input should be greater than or equal to 0" in reject["message"]
     assert "colourway: unknown field" in reject["message"]
     assert reject["record"]["colourway"] == "red"  # the raw record is kept for a fix and replay

@@ -25,12 +25,16 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _env(settings: Settings) -> dict[str, str]:
     return {
-        "HYBRID_ES_URL": str(settings.es_url), "HYBRID_REDIS_URL": str(settings.redis_url),
-        "HYBRID_INDEX_ALIAS": settings.index_alias, "HYBRID_INGEST_QUEUE": settings.ingest_queue,
-        "HYBRID_MODEL": settings.model, "HYBRID_IMAGE_ROOT": str(settings.image_root),
-        "HYBRID_HOME": str(settings.home), "HYBRID_INGEST_BATCH_SIZE": "8",
+        "HYBRID_ES_URL": str(settings.es_url),
+        "HYBRID_REDIS_URL": str(settings.redis_url),
+        "HYBRID_INDEX_ALIAS": settings.index_alias,
+        "HYBRID_INGEST_QUEUE": settings.ingest_queue,
+        "HYBRID_MODEL": settings.model,
+        "HYBRID_IMAGE_ROOT": str(settings.image_root),
+        "HYBRID_HOME": str(settings.home),
+        "HYBRID_INGEST_BATCH_SIZE": "8",
         "HF_HUB_OFFLINE": "1",
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture
@@ -82,9 +86,14 @@ def test_queued_ingest_waits_for_the_worker_and_reports(
     feed, records = _feed(test_images, 30)
     command = [sys.executable, "-m", "hybrid.cli", "ingest", str(feed), "--wait", "--json"]
     done = subprocess.run(
-        command, env={**os.environ, **_env(settings)}, cwd=REPO, capture_output=True,
-        text=True, timeout=180, check=False,
-    )  # fmt: skip
+        command,
+        env={**os.environ, **_env(settings)},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     _check(report, 30, records[1]["id"])
@@ -92,9 +101,14 @@ def test_queued_ingest_waits_for_the_worker_and_reports(
     assert es_ops.count(es, rejects_index(settings.index_alias)) == 2
     # a second run of the same feed changes nothing and says so
     again = subprocess.run(
-        command, env={**os.environ, **_env(settings)}, cwd=REPO, capture_output=True,
-        text=True, timeout=180, check=False,
-    )  # fmt: skip
+        command,
+        env={**os.environ, **_env(settings)},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert json.loads(again.stdout)["stale"] == 29
     es_ops.refresh(es, settings.index_alias)
     assert es_ops.count(es, settings.index_alias) == 29

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
+from support.catalogue import catalogue
+from support.wait import wait_until
 
 from hybrid import es as es_ops
-from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.indexing.queue import enqueue_ingest, make_celery
 from hybrid.settings import Settings
 from hybrid.stack import elasticsearch as es_node
@@ -19,14 +19,6 @@ from hybrid.stack import elasticsearch as es_node
 pytestmark = pytest.mark.worker
 N = 60
 BATCH = 6
-
-
-def _catalogue(test_images: Path, n: int) -> list[dict[str, Any]]:
-    write_catalog(test_images, n, 11)
-    records = list(iter_records(test_images))
-    for record in records:
-        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
-    return records
 
 
 def test_every_product_lands_exactly_once_across_an_elasticsearch_restart(
@@ -37,7 +29,7 @@ def test_every_product_lands_exactly_once_across_an_elasticsearch_restart(
     base_settings: Settings,
     test_images: Path,
 ) -> None:
-    records = _catalogue(test_images, N)
+    records = catalogue(test_images, N, seed=11)
     batches = [records[i : i + BATCH] for i in range(0, N, BATCH)]
     batches.append(batches[0])  # a redelivery of the first batch, across the outage
     half = len(batches) // 2
@@ -49,7 +41,10 @@ def test_every_product_lands_exactly_once_across_an_elasticsearch_restart(
         try:
             assert es_node.stop(es_node_handle)  # while the worker is busy with those
             task_ids += [enqueue_ingest(app, settings, batch) for batch in batches[half:]]
-            time.sleep(2)  # the worker meets a dead cluster and schedules retries
+            wait_until(  # the worker meets the dead cluster and schedules a retry
+                lambda: any(app.AsyncResult(t).state == "RETRY" for t in task_ids),
+                "a task retried during the outage",
+            )
         finally:
             es_node.start(es_node_handle, base_settings)
         summaries = [app.AsyncResult(task_id).get(timeout=240) for task_id in task_ids]

@@ -3,21 +3,18 @@ redeliveries and a bad image in the middle of a batch."""
 
 from __future__ import annotations
 
-import http.server
-import io
 import math
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
-from PIL import Image
+from support.catalogue import catalogue
+from support.http import png_bytes, png_handler, serving
 
 from hybrid import es as es_ops
 from hybrid.colour import family_of_label
-from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.embedding import get_embedder
 from hybrid.indexing.queue import enqueue_ingest, make_celery
 from hybrid.indexing.records import ProductRecord
@@ -27,15 +24,6 @@ from hybrid.vocab import COLOUR_FAMILIES
 
 pytestmark = pytest.mark.worker
 TASK_TIMEOUT = 120
-
-
-def _catalogue(test_images: Path, n: int, *, seed: int = 7) -> list[dict[str, Any]]:
-    """``n`` generated records whose image paths are relative to the session's image root."""
-    write_catalog(test_images, n, seed)
-    records = list(iter_records(test_images))
-    for record in records:
-        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
-    return records
 
 
 def _run(settings: Settings, batches: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -63,7 +51,7 @@ def _rejects(es: Elasticsearch, alias: str) -> list[dict[str, Any]]:
 def test_a_catalogue_lands_with_every_field(
     settings: Settings, worker: object, es: Elasticsearch, test_images: Path
 ) -> None:
-    records = _catalogue(test_images, 60)
+    records = catalogue(test_images, 60)
     summaries = _run(settings, [records[i : i + 20] for i in range(0, 60, 20)])
     assert sorted(_total(summaries, "indexed")) == sorted(r["id"] for r in records)
     assert _total(summaries, "rejected") == []
@@ -108,7 +96,7 @@ def _check_index_meta(es: Elasticsearch, alias: str, dims: int, model_id: str) -
 def test_a_duplicate_delivery_leaves_one_document_per_product(
     settings: Settings, worker: object, es: Elasticsearch, test_images: Path
 ) -> None:
-    batch = _catalogue(test_images, 12)
+    batch = catalogue(test_images, 12)
     first, second = _run(settings, [batch, batch])
     assert len(first["indexed"]) == 12
     assert (second["indexed"], sorted(second["stale"])) == ([], sorted(r["id"] for r in batch))
@@ -120,7 +108,7 @@ def test_a_duplicate_delivery_leaves_one_document_per_product(
 def test_an_older_version_after_a_newer_one_leaves_the_newer(
     settings: Settings, worker: object, es: Elasticsearch, test_images: Path
 ) -> None:
-    record = _catalogue(test_images, 1)[0]
+    record = catalogue(test_images, 1)[0]
     by_version = [
         {**record, "version": 5, "title": "Newer title"},
         {**record, "version": 4, "title": "Older title"},
@@ -142,7 +130,7 @@ def test_an_older_version_after_a_newer_one_leaves_the_newer(
 def test_one_bad_image_is_dead_lettered_and_the_rest_indexed(
     settings: Settings, worker: object, es: Elasticsearch, test_images: Path
 ) -> None:
-    records = _catalogue(test_images, 10)
+    records = catalogue(test_images, 10)
     bad = records[3]
     (test_images / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
     bad["images"] = [f"{test_images.name}/broken.png"]
@@ -164,34 +152,14 @@ def test_one_bad_image_is_dead_lettered_and_the_rest_indexed(
 @pytest.fixture
 def flaky_image_url() -> Iterator[str]:
     """A loopback URL answering 503 twice, then a PNG: a transient failure worth retrying."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 64), (30, 160, 60)).save(buffer, format="PNG")
-    body, failures = buffer.getvalue(), [503, 503]
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(failures.pop() if failures else 200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/green.png"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(png_handler(png_bytes(), failures=[503, 503])) as url:
+        yield f"{url}/green.png"
 
 
 def test_a_transient_image_failure_is_retried_and_the_batch_summary_carried(
     settings: Settings, worker: object, es: Elasticsearch, test_images: Path, flaky_image_url: str
 ) -> None:
-    records = _catalogue(test_images, 3)
+    records = catalogue(test_images, 3)
     records[0]["images"] = [flaky_image_url]
     (summary,) = _run(settings, [records])
     # the first attempt indexed the other two; the retry the flaky one; one summary tells all

@@ -43,9 +43,12 @@ def test_knn_scores_on_a_quantized_index_are_exact_cosines(
     service = SearchService(indexed, gateway=ElasticsearchGateway(es, indexed.index_alias))
     assert service.oversample == indexed.rescore_oversample > 0
     request = SearchRequest(
-        text="red trainers", legs=frozenset({"image_knn"}), size=10, understanding="off",
+        text="red trainers",
+        legs=frozenset({"image_knn"}),
+        size=10,
+        understanding="off",
         explain=True,
-    )  # fmt: skip
+    )
     hits = service.search(request)["hits"]["hits"]
     assert len(hits) == 10
     query = service.encoder.text("red trainers")

@@ -32,8 +32,10 @@ def _index_docs(es: Elasticsearch, index: str) -> None:
     )
     ops: list[dict[str, object]] = []
     for doc_id, title, colour, vector in DOCS:
-        ops += [{"index": {"_index": index, "_id": doc_id}}, {"title": title,
-                "colour_family": colour, "v": vector}]  # fmt: skip
+        ops += [
+            {"index": {"_index": index, "_id": doc_id}},
+            {"title": title, "colour_family": colour, "v": vector},
+        ]
     result = es.bulk(operations=ops, refresh=True)
     assert not result["errors"], result
 

@@ -21,13 +21,6 @@ from hybrid.settings import DEMO_MODEL, Settings
 from hybrid.weights import DEMO_MODEL_DIR
 
 
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A hub lookup here would be a bug: every model in these tests is local or must fail.
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-
-
 @pytest.fixture(scope="module")
 def demo() -> Iterator[SentenceTransformerEmbedder]:
     yield SentenceTransformerEmbedder(DEMO_MODEL, device="cpu", batch_size=4)

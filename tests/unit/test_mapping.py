@@ -75,18 +75,35 @@ def test_template_is_strict_and_building_it_leaves_the_source_alone() -> None:
 
 def test_every_field_of_a_built_document_is_mapped() -> None:
     # dynamic: strict makes Elasticsearch refuse a document with an unmapped field.
-    record = ProductRecord.model_validate({
-        "id": "sku-1", "group_id": "g", "title": "Red shoe", "description": "d", "brand": "B",
-        "category": "Footwear > Sneakers", "colour": "Burgundy", "material": "leather",
-        "pattern": "plain", "price": 1.0, "stock": 2, "in_stock": True,
-        "attributes": {"size": ["40"]}, "images": ["a.png"], "updated_at": "2025-01-01T00:00:00Z",
-        "version": 3,
-    })  # fmt: skip
+    record = ProductRecord.model_validate(
+        {
+            "id": "sku-1",
+            "group_id": "g",
+            "title": "Red shoe",
+            "description": "d",
+            "brand": "B",
+            "category": "Footwear > Sneakers",
+            "colour": "Burgundy",
+            "material": "leather",
+            "pattern": "plain",
+            "price": 1.0,
+            "stock": 2,
+            "in_stock": True,
+            "attributes": {"size": ["40"]},
+            "images": ["a.png"],
+            "updated_at": "2025-01-01T00:00:00Z",
+            "version": 3,
+        }
+    )
     vector = np.ones(256, dtype=np.float32) / 16
     doc = build_document(
-        record, vector, vector, image_colour=("red", (200, 0, 0)), model_id="m",
+        record,
+        vector,
+        vector,
+        image_colour=("red", (200, 0, 0)),
+        model_id="m",
         now=datetime.now(UTC),
-    )  # fmt: skip
+    )
     assert set(doc) <= set(_properties())
     assert set(doc) == set(_properties())  # and nothing in the mapping is left unused
 

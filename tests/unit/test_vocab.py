@@ -21,9 +21,19 @@ from hybrid.vocab import (
 
 def test_colour_families_are_the_closed_set_of_twelve() -> None:
     assert COLOUR_FAMILIES == (
-        "red", "pink", "orange", "yellow", "green", "blue",
-        "purple", "brown", "black", "white", "grey", "beige",
-    )  # fmt: skip
+        "red",
+        "pink",
+        "orange",
+        "yellow",
+        "green",
+        "blue",
+        "purple",
+        "brown",
+        "black",
+        "white",
+        "grey",
+        "beige",
+    )
 
 
 def test_colour_names_cover_every_family_with_valid_rgb() -> None:
@@ -120,8 +130,12 @@ def test_categories_have_distinct_paths_and_shapes_under_known_top_levels() -> N
     assert len({c.path for c in CATEGORIES}) == len(CATEGORIES)
     assert len({c.shape for c in CATEGORIES}) == len(CATEGORIES)
     assert {c.top_level for c in CATEGORIES} == {
-        "Footwear", "Clothing", "Bags", "Accessories", "Home",
-    }  # fmt: skip
+        "Footwear",
+        "Clothing",
+        "Bags",
+        "Accessories",
+        "Home",
+    }
 
 
 def test_every_category_noun_maps_back_to_its_own_category_and_is_no_colour() -> None:

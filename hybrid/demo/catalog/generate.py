@@ -49,9 +49,27 @@ _SHAPE_MATERIALS: dict[str, tuple[str, ...]] = {
 }
 # Model names avoid colour words on purpose: a colour in a title must be a colour claim.
 _MODEL_NAMES = (
-    "Aero", "Drift", "Nova", "Terra", "Pulse", "Harbor", "Summit", "Echo", "Luna", "Vale",
-    "Rider", "Metro", "Atlas", "Breeze", "Cove", "Ember", "Orbit", "Haven", "Tempo", "Willow",
-)  # fmt: skip
+    "Aero",
+    "Drift",
+    "Nova",
+    "Terra",
+    "Pulse",
+    "Harbor",
+    "Summit",
+    "Echo",
+    "Luna",
+    "Vale",
+    "Rider",
+    "Metro",
+    "Atlas",
+    "Breeze",
+    "Cove",
+    "Ember",
+    "Orbit",
+    "Haven",
+    "Tempo",
+    "Willow",
+)
 _MODEL_SUFFIXES = ("", "", " 2", " Pro", " Classic", " Lite", " 90", " Sport")
 # Light, neutral photo backgrounds; the darker ones keep white products visible.
 _BACKGROUNDS: tuple[RGB, ...] = (

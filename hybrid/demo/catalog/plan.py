@@ -176,9 +176,14 @@ def _text_spec(rng: random.Random, truth: ProductTruth, _families: _Families) ->
     material = truth.material if "material" in kind else None
     words = [word for word in (family, pattern, material, noun) if word is not None]
     return QuerySpec(
-        "", "text", " ".join(words), truth.category,
-        family=family, pattern=pattern, material=material,
-    )  # fmt: skip
+        "",
+        "text",
+        " ".join(words),
+        truth.category,
+        family=family,
+        pattern=pattern,
+        material=material,
+    )
 
 
 def _synonym_spec(

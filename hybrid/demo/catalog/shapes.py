@@ -64,11 +64,24 @@ ASPECTS: dict[str, float] = {
 def _sneaker(d: ImageDraw.ImageDraw, f: Frame, v: int, c: Colour) -> None:
     collar = 0.26 + 0.05 * v
     d.polygon(
-        f.poly((0.02, 0.8), (0.02, 0.35), (0.08, 0.2), (0.2, collar), (0.32, collar - 0.02),
-               (0.42, 0.12), (0.5, 0.08), (0.56, 0.17), (0.66, 0.32), (0.8, 0.44), (0.92, 0.52),
-               (0.98, 0.6), (1.0, 0.72), (0.99, 0.82)),
+        f.poly(
+            (0.02, 0.8),
+            (0.02, 0.35),
+            (0.08, 0.2),
+            (0.2, collar),
+            (0.32, collar - 0.02),
+            (0.42, 0.12),
+            (0.5, 0.08),
+            (0.56, 0.17),
+            (0.66, 0.32),
+            (0.8, 0.44),
+            (0.92, 0.52),
+            (0.98, 0.6),
+            (1.0, 0.72),
+            (0.99, 0.82),
+        ),
         fill=c,
-    )  # fmt: skip
+    )
     d.rounded_rectangle(f.box(0.0, 0.76, 1.0, 0.98), radius=f.w(0.08), fill=c)
 
 
@@ -82,8 +95,10 @@ def _sneaker_details(d: ImageDraw.ImageDraw, f: Frame, _v: int, c: Colour) -> No
 def _boot(d: ImageDraw.ImageDraw, f: Frame, v: int, c: Colour) -> None:
     top = 0.0 + 0.12 * v
     d.rectangle(f.box(0.08, top, 0.48, 0.8), fill=c)
-    d.polygon(f.poly((0.08, 0.5), (0.5, 0.52), (0.8, 0.62), (0.97, 0.75), (0.98, 0.95),
-                     (0.06, 0.95)), fill=c)  # fmt: skip
+    d.polygon(
+        f.poly((0.08, 0.5), (0.5, 0.52), (0.8, 0.62), (0.97, 0.75), (0.98, 0.95), (0.06, 0.95)),
+        fill=c,
+    )
 
 
 def _boot_details(d: ImageDraw.ImageDraw, f: Frame, v: int, c: Colour) -> None:
@@ -94,11 +109,22 @@ def _boot_details(d: ImageDraw.ImageDraw, f: Frame, v: int, c: Colour) -> None:
 def _tshirt(d: ImageDraw.ImageDraw, f: Frame, v: int, c: Colour) -> None:
     cuff = 0.38 + 0.08 * v
     d.polygon(
-        f.poly((0.37, 0.02), (0.15, 0.08), (0.0, cuff - 0.08), (0.12, cuff + 0.02), (0.21, 0.32),
-               (0.21, 1.0), (0.79, 1.0), (0.79, 0.32), (0.88, cuff + 0.02), (1.0, cuff - 0.08),
-               (0.85, 0.08), (0.63, 0.02)),
+        f.poly(
+            (0.37, 0.02),
+            (0.15, 0.08),
+            (0.0, cuff - 0.08),
+            (0.12, cuff + 0.02),
+            (0.21, 0.32),
+            (0.21, 1.0),
+            (0.79, 1.0),
+            (0.79, 0.32),
+            (0.88, cuff + 0.02),
+            (1.0, cuff - 0.08),
+            (0.85, 0.08),
+            (0.63, 0.02),
+        ),
         fill=c,
-    )  # fmt: skip
+    )
 
 
 def _tshirt_details(d: ImageDraw.ImageDraw, f: Frame, _v: int, c: Colour) -> None:
@@ -113,11 +139,22 @@ def _tshirt_cut(d: ImageDraw.ImageDraw, f: Frame) -> None:
 def _dress(d: ImageDraw.ImageDraw, f: Frame, v: int, c: Colour) -> None:
     flare = 0.08 * v
     d.polygon(
-        f.poly((0.34, 0.0), (0.40, 0.0), (0.43, 0.1), (0.57, 0.1), (0.60, 0.0), (0.66, 0.0),
-               (0.69, 0.25), (0.61, 0.38), (0.84 + flare, 1.0), (0.16 - flare, 1.0), (0.39, 0.38),
-               (0.31, 0.25)),
+        f.poly(
+            (0.34, 0.0),
+            (0.40, 0.0),
+            (0.43, 0.1),
+            (0.57, 0.1),
+            (0.60, 0.0),
+            (0.66, 0.0),
+            (0.69, 0.25),
+            (0.61, 0.38),
+            (0.84 + flare, 1.0),
+            (0.16 - flare, 1.0),
+            (0.39, 0.38),
+            (0.31, 0.25),
+        ),
         fill=c,
-    )  # fmt: skip
+    )
 
 
 def _dress_details(d: ImageDraw.ImageDraw, f: Frame, _v: int, c: Colour) -> None:
@@ -127,10 +164,17 @@ def _dress_details(d: ImageDraw.ImageDraw, f: Frame, _v: int, c: Colour) -> None
 def _trousers(d: ImageDraw.ImageDraw, f: Frame, v: int, c: Colour) -> None:
     spread = 0.04 * v
     d.polygon(
-        f.poly((0.06, 0.0), (0.94, 0.0), (1.0, 1.0), (0.58 - spread, 1.0), (0.5, 0.32),
-               (0.42 + spread, 1.0), (0.0, 1.0)),
+        f.poly(
+            (0.06, 0.0),
+            (0.94, 0.0),
+            (1.0, 1.0),
+            (0.58 - spread, 1.0),
+            (0.5, 0.32),
+            (0.42 + spread, 1.0),
+            (0.0, 1.0),
+        ),
         fill=c,
-    )  # fmt: skip
+    )
 
 
 def _trousers_details(d: ImageDraw.ImageDraw, f: Frame, _v: int, c: Colour) -> None:
@@ -209,10 +253,18 @@ def _mug_details(d: ImageDraw.ImageDraw, f: Frame, _v: int, c: Colour) -> None:
 def _cushion(d: ImageDraw.ImageDraw, f: Frame, v: int, c: Colour) -> None:
     pinch = 0.04 + 0.015 * v
     d.polygon(
-        f.poly((0.0, 0.0), (0.5, pinch), (1.0, 0.0), (1.0 - pinch, 0.5), (1.0, 1.0),
-               (0.5, 1.0 - pinch), (0.0, 1.0), (pinch, 0.5)),
+        f.poly(
+            (0.0, 0.0),
+            (0.5, pinch),
+            (1.0, 0.0),
+            (1.0 - pinch, 0.5),
+            (1.0, 1.0),
+            (0.5, 1.0 - pinch),
+            (0.0, 1.0),
+            (pinch, 0.5),
+        ),
         fill=c,
-    )  # fmt: skip
+    )
 
 
 def _cushion_details(d: ImageDraw.ImageDraw, f: Frame, _v: int, c: Colour) -> None:

@@ -13,6 +13,13 @@ loads :data:`hybrid.weights.DEMO_MODEL_DIR` through sentence-transformers like `
 Importing this package is cheap: torch and transformers load only when a function needs them.
 """
 
+from typing import Final
+
 from hybrid.weights import DEMO_MODEL_DIR
 
-__all__ = ["DEMO_MODEL_DIR"]
+#: The catalogue seed the shipped demo model is trained on; evaluations use other seeds.
+TRAIN_SEED: Final = 1001
+#: Held-out catalogue seed of :func:`hybrid.demo.model.evaluate.evaluate_demo_model`.
+EVAL_SEED: Final = 2024
+
+__all__ = ["DEMO_MODEL_DIR", "EVAL_SEED", "TRAIN_SEED"]

@@ -135,9 +135,10 @@ def on_backdrop(
 ) -> ProductTruth:
     """The same product on another of ``backdrops`` far enough from its colour (if any)."""
     far = [
-        b for b in backdrops
+        b
+        for b in backdrops
         if b != truth.background_rgb and _distance(b, truth.rgb) >= _MIN_BACKGROUND_DISTANCE
-    ]  # fmt: skip
+    ]
     return replace(truth, background_rgb=rng.choice(far)) if far else truth
 
 

@@ -24,12 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from hybrid.demo.catalog import ProductTruth, iter_truths, render_image
+from hybrid.demo.model import EVAL_SEED
 from hybrid.demo.model.data import PHOTO_SIZE
 from hybrid.embedding import Embedder
 from hybrid.vocab import COLOURS, category_by_path
-
-#: Held-out catalogue seed (the demo model trains on seed 1001).
-EVAL_SEED = 2024
 
 
 @dataclass(frozen=True)

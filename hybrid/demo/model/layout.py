@@ -105,9 +105,10 @@ def _init_sincos_positions(model: CLIPModel, spec: DemoClipSpec) -> None:
     quarter = spec.vision_width // 4
     omega = 1.0 / 10000 ** (torch.arange(quarter, dtype=torch.float32) / quarter)
     ys, xs = torch.meshgrid(
-        torch.arange(side, dtype=torch.float32), torch.arange(side, dtype=torch.float32),
+        torch.arange(side, dtype=torch.float32),
+        torch.arange(side, dtype=torch.float32),
         indexing="ij",
-    )  # fmt: skip
+    )
     parts = []
     for coords in (ys.flatten(), xs.flatten()):
         angles = coords[:, None] * omega[None, :]

@@ -6,7 +6,8 @@ The loss is CLIP's symmetric InfoNCE with several positives per row (see
 :mod:`hybrid.demo.model.losses`), plus a photo-to-photo term that pulls the colours of one model
 together so "more like this" finds the same model in other colours.
 
-Training runs on the CPU with two threads and is as deterministic as torch allows there. The
+Training runs on the CPU with one thread by default (``TrainOptions.threads``), where it is
+bit-for-bit deterministic; more threads are faster but not bit-identical. The
 model is trained in a staging directory next to ``out_dir`` and moved into place at the end, so
 a failed run never leaves a half-written model behind.
 """
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.nn.functional as F  # noqa: N812 - the usual name
 
+from hybrid.demo.model import TRAIN_SEED
 from hybrid.demo.model.data import (
     TrainingSet,
     build_training_set,
@@ -59,9 +61,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: The catalogue seed the shipped demo model is trained on; evaluations use other seeds.
-TRAIN_SEED = 1001
-
 
 @dataclass(frozen=True)
 class TrainOptions:
@@ -77,7 +76,6 @@ class TrainOptions:
         group_temperature: temperature of that term (lower: harder negatives count more).
         category_focus: share of each batch drawn from one category (hard negatives).
         aux_weight: weight of the category / colour-family probes.
-        max_shift: augmentation, random translation of photos by up to this many pixels.
         colourways: augmentation, invented extra colours per product (same model).
         colourway_jitter: nudge the layout of each colourway as the catalogue does variants.
         backdrop_views: augmentation, extra photos of each product on other backdrops; each
@@ -96,7 +94,6 @@ class TrainOptions:
     group_temperature: float = IMAGE_TEMPERATURE
     category_focus: float = 0.5
     aux_weight: float = 1.0
-    max_shift: int = 0
     colourways: int = 2
     colourway_jitter: bool = True
     backdrop_views: int = 1
@@ -263,9 +260,12 @@ def _train(
         vocabulary = train_bpe(tokenizer_corpus(products, captions), vocab_size=options.vocab_size)
         write_processor_files(vocabulary, spec=spec, module_dir=staging / MODULE_DIR)
         data = build_training_set(
-            products, captions, module_dir=staging / MODULE_DIR,
-            backdrop_views=options.backdrop_views, seed=seed,
-        )  # fmt: skip
+            products,
+            captions,
+            module_dir=staging / MODULE_DIR,
+            backdrop_views=options.backdrop_views,
+            seed=seed,
+        )
         torch.manual_seed(seed)
         model = build_clip(spec, vocabulary)
         steps, final_loss = _fit(model, data, epochs=epochs, seed=seed, options=options)
@@ -347,7 +347,7 @@ def _step_loss(
     index = torch.tensor(rows)
     pick = torch.randint(0, data.input_ids.shape[1], (len(rows),), generator=generator)
     view = torch.randint(0, data.pixels.shape[1], (len(rows),), generator=generator)
-    pixels = _shift(data.pixels[index, view], options.max_shift, generator=generator)
+    pixels = data.pixels[index, view]
     image = F.normalize(model.get_image_features(pixel_values=pixels).pooler_output, dim=-1)
     mask = data.attention_mask[index, pick]
     length = int(mask.sum(dim=1).max())  # pad only to the longest caption of the batch
@@ -364,18 +364,6 @@ def _step_loss(
     )
     auxiliary = heads.loss(image, text, levels=levels, category=category, family=family)
     return loss + options.aux_weight * auxiliary
-
-
-def _shift(pixels: torch.Tensor, max_shift: int, *, generator: torch.Generator) -> torch.Tensor:
-    """Translate each photo by up to ``max_shift`` pixels, repeating the border."""
-    if max_shift <= 0:
-        return pixels
-    size = pixels.shape[-1]
-    padded = F.pad(pixels, (max_shift,) * 4, mode="replicate")
-    offsets = torch.randint(0, 2 * max_shift + 1, (len(pixels), 2), generator=generator).tolist()
-    return torch.stack(
-        [padded[k, :, dy : dy + size, dx : dx + size] for k, (dx, dy) in enumerate(offsets)]
-    )
 
 
 def _evaluate(out_dir: Path) -> dict[str, float | int]:

@@ -10,6 +10,9 @@ def test_cli_filter_options_become_request_filters() -> None:
         ["colour=red", "category=Footwear", "price<=50", "price>=10", "in_stock=true", "size=42"]
     )
     assert parsed == {
-        "colour_family": ["red"], "category": ["Footwear"], "price": {"lte": 50.0, "gte": 10.0},
-        "in_stock": True, "attributes": {"size": ["42"]},
-    }  # fmt: skip
+        "colour_family": ["red"],
+        "category": ["Footwear"],
+        "price": {"lte": 50.0, "gte": 10.0},
+        "in_stock": True,
+        "attributes": {"size": ["42"]},
+    }

@@ -111,9 +111,15 @@ def test_quantized_knn_asks_elasticsearch_to_rescore_on_full_precision_vectors()
     body = knn_body("image_vector", [1.0], [], k=10, num_candidates=100, oversample=2.0)
     assert body["knn"]["rescore_vector"] == {"oversample": 2.0}
     single = single_request_body(
-        "red", {"image_vector": [1.0], "text_vector": [0.5]}, [], size=10, weights={}, k=10,
-        num_candidates=100, oversample=3.0,
-    )  # fmt: skip
+        "red",
+        {"image_vector": [1.0], "text_vector": [0.5]},
+        [],
+        size=10,
+        weights={},
+        k=10,
+        num_candidates=100,
+        oversample=3.0,
+    )
     assert [clause["rescore_vector"] for clause in single["knn"]] == [{"oversample": 3.0}] * 2
     for bad in (0.5, 11.0):
         with pytest.raises(ValueError, match="oversample"):

@@ -10,10 +10,14 @@ from hybrid.search.response import _facets, build_response, page_of
 
 def _fused(n: int) -> list[FusedHit]:
     return [
-        FusedHit(f"p{i}", 1.0 / i, {"bm25": Contribution(i, 10.0 / i, 1.0 / i, 1.0 / i)},
-                 {"title": f"t{i}"})
+        FusedHit(
+            f"p{i}",
+            1.0 / i,
+            {"bm25": Contribution(i, 10.0 / i, 1.0 / i, 1.0 / i)},
+            {"title": f"t{i}"},
+        )
         for i in range(1, n + 1)
-    ]  # fmt: skip
+    ]
 
 
 def test_pages_and_search_after_walk_the_fused_list() -> None:
@@ -27,10 +31,15 @@ def test_pages_and_search_after_walk_the_fused_list() -> None:
 def test_response_is_search_shaped_and_explains_each_leg() -> None:
     request = SearchRequest(text="x", size=2, explain=True)
     response = build_response(
-        request, _fused(3), None, alias="products", took=5,
-        report=UnderstandingReport(mode="boost"), legs={"bm25": []},
+        request,
+        _fused(3),
+        None,
+        alias="products",
+        took=5,
+        report=UnderstandingReport(mode="boost"),
+        legs={"bm25": []},
         filters=Filters(colour_family=["red"]),
-    )  # fmt: skip
+    )
     hits = response["hits"]["hits"]
     assert [h["_id"] for h in hits] == ["p1", "p2"]
     assert hits[0]["_source"] == {"title": "t1"}

@@ -17,9 +17,23 @@ from hybrid.errors import InvalidRequestError
 from hybrid.vocab import CATEGORIES, COLOURS, category_by_path, colour_family_of_word
 
 RECORD_KEYS = {
-    "id", "group_id", "title", "description", "brand", "category", "colour", "material",
-    "pattern", "price", "stock", "in_stock", "attributes", "images", "updated_at", "version",
-}  # fmt: skip
+    "id",
+    "group_id",
+    "title",
+    "description",
+    "brand",
+    "category",
+    "colour",
+    "material",
+    "pattern",
+    "price",
+    "stock",
+    "in_stock",
+    "attributes",
+    "images",
+    "updated_at",
+    "version",
+}
 
 Product = tuple[dict[str, Any], ProductTruth]
 

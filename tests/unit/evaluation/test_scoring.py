@@ -40,9 +40,13 @@ def test_requested_family(text: str | None, family: str | None) -> None:
 
 def test_score_hits_drops_the_query_product_and_scores_colour() -> None:
     query = JudgedQuery(
-        "q-imt-001", "image_text", "like this, but in blue", "images/s.png",
-        {"a": 3, "b": 2}, source_id="s",
-    )  # fmt: skip
+        "q-imt-001",
+        "image_text",
+        "like this, but in blue",
+        "images/s.png",
+        {"a": 3, "b": 2},
+        source_id="s",
+    )
     scored = score_hits(query, "knn", hits("s", "a", "x", families={"a": "blue", "s": "blue"}))
     assert scored.hits == 2
     assert scored.values["ndcg@10"] == pytest.approx(
@@ -82,8 +86,10 @@ def test_aggregate_averages_per_type_and_overall() -> None:
 
 
 def test_select_queries_takes_the_first_n_of_each_type() -> None:
-    queries = [JudgedQuery(f"q{i}", kind, "x", None, {"a": 1})
-               for i, kind in enumerate(["text", "image", "text", "text", "image"])]  # fmt: skip
+    queries = [
+        JudgedQuery(f"q{i}", kind, "x", None, {"a": 1})
+        for i, kind in enumerate(["text", "image", "text", "text", "image"])
+    ]
     assert [q.id for q in select_queries(queries, 2)] == ["q0", "q1", "q2", "q4"]
     assert len(select_queries(queries, None)) == 5
 

@@ -19,12 +19,26 @@ def _truth(shape: str, **changes: object) -> ProductTruth:
     """A centred, unrotated, solid product of the given shape."""
     category = next(c for c in CATEGORIES if c.shape == shape)
     base = ProductTruth(
-        id="sku-test", group_id="grp-test", category=category.path, shape=shape,
-        colour_name="Cobalt", colour_family="blue", rgb=(0, 71, 171), pattern="solid",
-        material="cotton", brand="Velora", model="Aero", colour_label="field",
-        labelled_colour="Cobalt", variant=0, pattern_rgb=(89, 135, 200),
-        background_rgb=(238, 235, 229), scale=0.8, offset=(0.0, 0.0), angle=0.0,
-    )  # fmt: skip
+        id="sku-test",
+        group_id="grp-test",
+        category=category.path,
+        shape=shape,
+        colour_name="Cobalt",
+        colour_family="blue",
+        rgb=(0, 71, 171),
+        pattern="solid",
+        material="cotton",
+        brand="Velora",
+        model="Aero",
+        colour_label="field",
+        labelled_colour="Cobalt",
+        variant=0,
+        pattern_rgb=(89, 135, 200),
+        background_rgb=(238, 235, 229),
+        scale=0.8,
+        offset=(0.0, 0.0),
+        angle=0.0,
+    )
     changes = {key: value for key, value in changes.items() if value is not None}
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -36,10 +50,22 @@ def _mask(truth: ProductTruth) -> np.typing.NDArray[np.bool_]:
 # One shop colour per category, so a renderer ignoring the colour cannot pass.
 COLOUR_PER_SHAPE = zip(
     [c.shape for c in CATEGORIES],
-    ["burgundy", "navy", "mustard", "olive", "charcoal", "lavender", "coral", "tan", "black",
-     "hot pink", "teal", "white"],
+    [
+        "burgundy",
+        "navy",
+        "mustard",
+        "olive",
+        "charcoal",
+        "lavender",
+        "coral",
+        "tan",
+        "black",
+        "hot pink",
+        "teal",
+        "white",
+    ],
     strict=True,
-)  # fmt: skip
+)
 
 
 @pytest.mark.parametrize(("shape", "colour"), list(COLOUR_PER_SHAPE))

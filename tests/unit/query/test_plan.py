@@ -1,0 +1,47 @@
+"""hybrid.query.plan: one round's bodies, built through the checked builders."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from hybrid.query.filters import to_clauses
+from hybrid.query.plan import FACETS, RoundInputs, facet_body, round_bodies
+from hybrid.query.request import Filters, SearchRequest
+
+FILTERS = Filters(colour_family=["red"], brand=["Velora"], in_stock=True)
+INPUTS = RoundInputs(
+    knn={"image_knn": [1.0, 0.0], "text_knn": [0.0, 1.0]},
+    should=[{"term": {"colour_family": {"value": "red", "boost": 2.0}}}],
+    window=20,
+    candidate_cap=1000,
+    oversample=2.0,
+)
+
+
+def test_a_round_names_each_body_and_ends_with_the_facets() -> None:
+    planned = round_bodies(SearchRequest(text="red bag", filters=FILTERS), FILTERS, INPUTS)
+    assert planned.names == ["bm25", "image_knn", "text_knn", FACETS]
+    bm25, image, text, _ = planned.bodies
+    assert bm25["query"]["bool"]["should"] == INPUTS.should
+    for body in (image, text):
+        assert body["knn"]["filter"] == to_clauses(FILTERS)
+        assert (body["knn"]["k"], body["knn"]["num_candidates"]) == (20, 100)
+        assert body["knn"]["rescore_vector"] == {"oversample": 2.0}
+
+
+def test_facets_count_under_the_hard_filters_only_with_a_checked_knn() -> None:
+    body = facet_body("red bag", [1.0, 0.0], FILTERS, INPUTS)
+    hard = to_clauses(Filters(in_stock=True))
+    assert body["query"]["bool"]["filter"] == hard
+    knn = body["query"]["bool"]["should"][1]["knn"]
+    assert (knn["filter"], knn["k"], knn["num_candidates"]) == (hard, 20, 100)
+    assert "rescore_vector" not in knn  # counts need no exact scores
+    with pytest.raises(ValueError, match="NaN"):
+        facet_body(None, [math.nan, 0.0], FILTERS, INPUTS)
+
+
+def test_no_facet_body_when_facets_are_off() -> None:
+    request = SearchRequest(text="bag", facets=False)
+    assert FACETS not in round_bodies(request, Filters(), INPUTS).names
