@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
+from support.catalogue import catalogue
 from typer.testing import CliRunner
 
 from hybrid import es as es_ops
 from hybrid.cli import app
-from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.mapping import rejects_index
 from hybrid.settings import Settings, get_settings
 
@@ -24,17 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    return {
-        "HYBRID_ES_URL": str(settings.es_url),
-        "HYBRID_REDIS_URL": str(settings.redis_url),
-        "HYBRID_INDEX_ALIAS": settings.index_alias,
-        "HYBRID_INGEST_QUEUE": settings.ingest_queue,
-        "HYBRID_MODEL": settings.model,
-        "HYBRID_IMAGE_ROOT": str(settings.image_root),
-        "HYBRID_HOME": str(settings.home),
-        "HYBRID_INGEST_BATCH_SIZE": "8",
-        "HF_HUB_OFFLINE": "1",
-    }
+    """The settings as a child process reads them, with small batches (several tasks)."""
+    return settings.model_copy(update={"ingest_batch_size": 8}).as_environment()
 
 
 @pytest.fixture
@@ -49,15 +40,19 @@ def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 def _feed(test_images: Path, n: int) -> tuple[Path, list[dict[str, Any]]]:
     """A feed of ``n`` good records, one with a broken image and one invalid line."""
-    write_catalog(test_images, n, 5)
-    records = list(iter_records(test_images))
-    for record in records:
-        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
+    records = catalogue(test_images, n, seed=5)
     records[1]["images"] = [f"{test_images.name}/missing.png"]
     lines = [json.dumps(record) for record in records] + ['{"id": "no-title"}']
     feed = test_images / "feed.jsonl"
     feed.write_text("\n".join(lines) + "\n")
     return feed, records
+
+
+def _run(command: list[str], settings: Settings) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **_env(settings)}
+    return subprocess.run(
+        command, env=env, cwd=REPO, capture_output=True, text=True, timeout=180, check=False
+    )
 
 
 def _check(report: dict[str, Any], n: int, missing_image: str) -> None:
@@ -85,30 +80,14 @@ def test_queued_ingest_waits_for_the_worker_and_reports(
 ) -> None:
     feed, records = _feed(test_images, 30)
     command = [sys.executable, "-m", "hybrid.cli", "ingest", str(feed), "--wait", "--json"]
-    done = subprocess.run(
-        command,
-        env={**os.environ, **_env(settings)},
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    done = _run(command, settings)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     _check(report, 30, records[1]["id"])
     assert es_ops.count(es, settings.index_alias) == 29
     assert es_ops.count(es, rejects_index(settings.index_alias)) == 2
     # a second run of the same feed changes nothing and says so
-    again = subprocess.run(
-        command,
-        env={**os.environ, **_env(settings)},
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    again = _run(command, settings)
     assert json.loads(again.stdout)["stale"] == 29
     es_ops.refresh(es, settings.index_alias)
     assert es_ops.count(es, settings.index_alias) == 29

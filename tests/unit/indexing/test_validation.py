@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-
-from hybrid.indexing.documents import build_document
-from hybrid.indexing.records import ProductRecord
 from hybrid.indexing.validation import PARSE_ERROR_KEY, validate_records
-
-NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-VECTOR = np.full(4, 0.5, dtype=np.float32)
-
-
-def _record(**fields: Any) -> ProductRecord:
-    return ProductRecord.model_validate({"id": "sku-1", "title": "Echo Purse", **fields})
-
-
-def _doc(record: ProductRecord, **overrides: Any) -> dict[str, Any]:
-    arguments: dict[str, Any] = {"image_colour": None, "model_id": "demo@1", "now": NOW}
-    arguments.update(overrides)
-    image_vector = arguments.pop("image_vector", VECTOR)
-    return build_document(record, image_vector, VECTOR, **arguments)
 
 
 def test_validate_records_splits_and_names_each_offending_field() -> None:
