@@ -21,7 +21,7 @@ def validate_records(
     """Split raw records into valid ones and ``(raw, reject)`` pairs with readable reasons.
 
     A reason names each offending field and what was wrong with it (see
-    :mod:`hybrid.validation`), e.g. ``"price: Input should be a finite number (got 'nan');
+    :mod:`hybrid.validation`), e.g. ``"price: Input should be a finite number;
     colourway: unknown field"``.
     """
     valid: list[ProductRecord] = []
