@@ -122,8 +122,6 @@ def bm25_body(
     size: int,
     boosts: Mapping[str, float] | None = None,
     should: Sequence[Clause] = (),
-    min_score: float | None = None,
-    from_: int = 0,
     minimum_should_match: str | None = DEFAULT_MINIMUM_SHOULD_MATCH,
 ) -> Body:
     """A ``_search`` body for the BM25 leg.
@@ -134,14 +132,12 @@ def bm25_body(
         size: hits to return (the fusion window, or the page size when BM25 runs alone).
         boosts: field -> boost; default :data:`DEFAULT_BOOSTS`.
         should: optional scoring clauses (query-understanding boosts).
-        min_score: drop hits scoring below this (None = off). Counts the ``should`` boosts too.
-        from_: offset, only when BM25 runs alone and Elasticsearch pages.
         minimum_should_match: how many of the query's words must match.
 
     Returns:
         The request body.
     """
-    body: Body = {
+    return {
         "query": bm25_query(
             text,
             filter_clauses,
@@ -152,11 +148,6 @@ def bm25_body(
         "size": size,
         "_source": source_filter(),
     }
-    if from_:
-        body["from"] = from_
-    if min_score is not None:
-        body["min_score"] = min_score
-    return body
 
 
 def _vector(field: str, values: Iterable[float]) -> list[float]:
@@ -174,7 +165,6 @@ def knn_clause(
     k: int,
     num_candidates: int,
     boost: float | None = None,
-    similarity: float | None = None,
     oversample: float = 0.0,
 ) -> Clause:
     """One top-level ``knn`` search option.
@@ -186,13 +176,12 @@ def knn_clause(
         k: neighbours to return.
         num_candidates: see :func:`num_candidates_for`.
         boost: multiplies the kNN score (used when Elasticsearch sums legs).
-        similarity: minimum raw *cosine similarity* (-1..1), not the ``_score``.
         oversample: for quantized fields, gather ``oversample * k`` candidates and rescore them
             on the stored full-precision vectors inside Elasticsearch (``rescore_vector``);
             0 leaves the quantized scores as they are.
 
     Returns:
-        ``{"field", "query_vector", "k", "num_candidates", "filter"[, "boost", "similarity",
+        ``{"field", "query_vector", "k", "num_candidates", "filter"[, "boost",
         "rescore_vector"]}``.
     """
     if not 1 <= k <= num_candidates <= ES_MAX_NUM_CANDIDATES:
@@ -206,8 +195,6 @@ def knn_clause(
     }
     if boost is not None:
         clause["boost"] = boost
-    if similarity is not None:
-        clause["similarity"] = similarity
     if oversample:
         if not 1.0 <= oversample <= MAX_OVERSAMPLE:
             raise ValueError(f"oversample must be 0 or 1 to {MAX_OVERSAMPLE}; got {oversample}")
@@ -223,7 +210,6 @@ def knn_body(
     k: int,
     num_candidates: int,
     size: int | None = None,
-    similarity: float | None = None,
     oversample: float = 0.0,
 ) -> Body:
     """A ``_search`` body for one kNN leg: top-level ``knn``, ``size`` (default ``k``).
@@ -237,7 +223,6 @@ def knn_body(
             filter_clauses,
             k=k,
             num_candidates=num_candidates,
-            similarity=similarity,
             oversample=oversample,
         ),
         "size": k if size is None else size,
@@ -256,7 +241,6 @@ def single_request_body(
     num_candidates: int,
     boosts: Mapping[str, float] | None = None,
     should: Sequence[Clause] = (),
-    from_: int = 0,
     oversample: float = 0.0,
 ) -> Body:
     """The ``single`` fusion mode: one ``_search`` with a ``knn`` list and a ``query``.
@@ -270,13 +254,12 @@ def single_request_body(
         text: BM25 text, or None for a vector-only request.
         vectors: dense_vector field name -> query vector.
         filter_clauses: the same filters for every kNN clause and for the query.
-        size: hits to return; with ``from_`` must not exceed ``k``.
+        size: hits to return; must not exceed ``k``.
         weights: leg name (``bm25``, ``image_knn``, ``text_knn``) -> weight; missing = 1.0.
         k: neighbours per kNN clause.
         num_candidates: see :func:`num_candidates_for`.
         boosts: BM25 field boosts.
         should: optional BM25 scoring clauses.
-        from_: offset for paging.
         oversample: exact rescoring of quantized kNN candidates (see :func:`knn_clause`).
 
     Returns:
@@ -312,6 +295,4 @@ def single_request_body(
         )
     if "knn" not in body and "query" not in body:
         raise ValueError("single request has no leg with a weight above 0")
-    if from_:
-        body["from"] = from_
     return body

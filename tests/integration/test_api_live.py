@@ -38,9 +38,9 @@ def _ingest(
     body: dict[str, Any] = response.json()
     valid = [r["id"] for r in records if "title" in r]
 
-    def searchable() -> bool:
-        found = es.count(index=alias, query={"ids": {"values": valid}})
-        return int(found["count"]) == len(valid)
+    def searchable() -> bool:  # the worker creates the index: absent until its first batch
+        found = es.options(ignore_status=404).count(index=alias, query={"ids": {"values": valid}})
+        return int(found.body.get("count", 0)) == len(valid)
 
     wait_until(
         searchable,

@@ -58,12 +58,9 @@ def test_bm25_body() -> None:
 
 def test_bm25_options() -> None:
     should = [{"terms": {"colour_family": ["red"], "boost": 2.0}}]
-    body = bm25_body(
-        "x", [], size=10, boosts={"title": 1.5}, should=should, min_score=0.5, from_=20
-    )
+    body = bm25_body("x", [], size=10, boosts={"title": 1.5}, should=should)
     assert body["query"]["bool"]["should"] == should
     assert body["query"]["bool"]["must"][0]["multi_match"]["fields"] == ["title^1.5"]
-    assert (body["min_score"], body["from"]) == (0.5, 20)
 
 
 def test_query_syntax_stays_plain_text_in_multi_match() -> None:
@@ -98,8 +95,8 @@ def test_knn_body() -> None:
 
 
 def test_knn_clause_options_and_checks() -> None:
-    clause = knn_clause("text_vector", [1.0], [], k=1, num_candidates=100, boost=2, similarity=0.2)
-    assert (clause["boost"], clause["similarity"]) == (2, 0.2)
+    clause = knn_clause("text_vector", [1.0], [], k=1, num_candidates=100, boost=2)
+    assert clause["boost"] == 2
     with pytest.raises(ValueError, match="NaN"):
         knn_clause("text_vector", [float("nan")], [], k=1, num_candidates=100)
     with pytest.raises(ValueError, match="num_candidates"):
