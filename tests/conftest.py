@@ -194,8 +194,12 @@ def celery_worker(es_url: str, redis_url: str, image_root: Path) -> Iterator[Wor
         service_unavailable("Celery worker", exc)
         raise
     yield WorkerProcess(process, name, log)
-    process.terminate()
-    process.wait(timeout=60)
+    process.terminate()  # a warm shutdown finishes the task in hand: bounded, then killed
+    try:
+        process.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
 
 
 @pytest.fixture

@@ -39,7 +39,9 @@ def _ingest(
     valid = [r["id"] for r in records if "title" in r]
 
     def searchable() -> bool:  # the worker creates the index: absent until its first batch
-        found = es.options(ignore_status=404).count(index=alias, query={"ids": {"values": valid}})
+        found = es.options(ignore_status=[404, 503]).count(  # index or shards not ready yet
+            index=alias, query={"ids": {"values": valid}}
+        )
         return int(found.body.get("count", 0)) == len(valid)
 
     wait_until(
