@@ -43,7 +43,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from hybrid.api.models import ErrorResponse
-from hybrid.api.redact import public_message
+from hybrid.api.redact import public_message, strip_credentials
 from hybrid.api.requestid import current_request_id
 from hybrid.api.state import DeadlineExceeded
 from hybrid.errors import (
@@ -104,7 +104,8 @@ def public_detail(request: Request, exc: BaseException, status: int) -> str:
     cause = exc.__cause__ or exc.__context__
     public = public_message(full, status=status, image_root=image_root, cause=cause)
     if public != full and status < 500:  # 5xx are logged in full by their handlers anyway
-        logger.info("%s %s: %d, in full: %s", request.method, request.url.path, status, full)
+        logged = strip_credentials(full)
+        logger.info("%s %s: %d, in full: %s", request.method, request.url.path, status, logged)
     return public
 
 
@@ -118,7 +119,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     status, code = domain_status(exc)
     extra = {"reason": exc.reason} if isinstance(exc, ImageRejectedError) else {}
     if status == 500:
-        logger.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
+        logger.error(
+            "%s %s failed: %s", request.method, request.url.path, _chain(exc), exc_info=exc
+        )
     elif status > 500:
         logger.warning("%s %s: %s", request.method, request.url.path, _chain(exc))
     detail = public_detail(request, exc, status)
@@ -131,7 +134,7 @@ def _chain(exc: BaseException) -> str:
     while cause is not None and len(parts) < 5:
         parts.append(f"{type(cause).__name__}: {cause}")
         cause = cause.__cause__ or cause.__context__
-    return " <- ".join(parts)
+    return strip_credentials(" <- ".join(parts))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -10,7 +10,8 @@ path). :func:`public_message` keeps the first and strips the second:
   exception's cause (a client library's message becomes its class name), URLs, IP addresses
   and ``host:port`` endpoints.
 
-The API logs the full message under the request id whenever the public one differs.
+The API logs the full message under the request id whenever the public one differs, with URL
+credentials masked there too (:func:`strip_credentials`): a log is no place for a password.
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ def public_message(
         image_root: the configured image root, whose paths become relative.
         cause: the exception's ``__cause__`` (or context), whose text goes in 5xx answers.
     """
-    text = _USERINFO.sub("***@", message)
+    text = _without_causes(message, cause) if status >= 500 else message
+    text = _USERINFO.sub("***@", text)
     if status >= 500:
-        text = _without_causes(text, cause)
         text = _URL.sub("<url>", text)
         text = _ENDPOINT.sub("<host>", text)
     return _without_paths(text, image_root)
