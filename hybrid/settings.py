@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt
+from pydantic import AliasChoices, BaseModel, Field, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The Elasticsearch version of the embedded local stack and of docker-compose.yml. Keep the
@@ -23,6 +23,15 @@ ES_VERSION = "9.5.4"
 DEMO_MODEL = "demo"
 
 VectorIndexType = Literal["int8_hnsw", "hnsw", "bbq_hnsw", "int8_flat", "flat"]
+ApiScope = Literal["search", "write", "admin"]
+
+
+class ApiKeyHash(BaseModel, frozen=True):
+    """One API key as configured: its SHA-256, never the key (see :mod:`hybrid.api.auth`)."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the whole key")
+    scopes: frozenset[ApiScope] = Field(min_length=1)
 
 
 def _running_as_root() -> bool:
@@ -121,6 +130,17 @@ class Settings(BaseSettings):
         le=10,
         description="Quantized indices: kNN gathers oversample x k candidates and Elasticsearch "
         "rescores them on the full-precision vectors (rescore_vector); 0 turns it off.",
+    )
+
+    # --- HTTP API ------------------------------------------------------------------------------
+    api_keys: list[ApiKeyHash] = Field(
+        default_factory=list, description='JSON: [{"id", "sha256", "scopes"}]; `hybrid apikey`.'
+    )
+    api_anonymous_search: bool = Field(
+        default=False, description="Callers without a key may search and read products."
+    )
+    api_write_concurrency: PositiveInt = Field(
+        default=4, description="In-flight write requests per API key; more are answered 429."
     )
 
     @property

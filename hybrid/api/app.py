@@ -10,8 +10,10 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from hybrid.api import errors, health, products, search
+from hybrid.api.auth import AUTH_RESPONSES, WRITE_RESPONSES, install_auth
 from hybrid.api.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware, body_limits
 from hybrid.api.openapi import install_openapi
+from hybrid.api.requestid import RequestIdMiddleware, install_log_context
 from hybrid.api.state import ApiState, Searcher
 from hybrid.indexing.records import ProductRecord
 from hybrid.query.request import SearchRequest
@@ -19,9 +21,15 @@ from hybrid.settings import Settings, get_settings
 
 DESCRIPTION = """Hybrid product search: BM25 + CLIP kNN + filters, fused in our code.
 
-Errors answer `{"error": code, "detail": message}`: 404 unknown product, 413 body or image too
-large, 422 invalid content (unknown field, bad filter, NaN, size over the cap, not an image),
-503 Elasticsearch or Redis unavailable, 504 over the search timeout."""
+Send `Authorization: ApiKey <key>` (or `Bearer <key>`); scopes: `search` (searches, product
+reads), `write` (product writes), `admin` (health details). Search may be open to callers
+without a key (`HYBRID_API_ANONYMOUS_SEARCH`).
+
+Errors answer `{"error": code, "detail": message, "request_id": id}` (the id is also the
+`X-Request-ID` answer header; quote it to the operators): 401 no or unknown key, 403 key
+without the scope, 404 unknown product, 413 body or image too large, 422 invalid content
+(unknown field, bad filter, NaN, size over the cap, not an image), 429 too many writes in flight
+for the key, 503 Elasticsearch or Redis unavailable, 504 over the search timeout."""
 
 
 logger = logging.getLogger(__name__)
@@ -45,10 +53,14 @@ def create_app(settings: Settings | None = None, *, service: Searcher | None = N
         lifespan=_warm_up(state) if settings.warm_up else None,
     )
     app.state.api = state
-    for module in (search, products, health):
-        app.include_router(module.router)
+    install_auth(app, settings)
+    app.include_router(search.router, responses=AUTH_RESPONSES)
+    app.include_router(products.router, responses=WRITE_RESPONSES)
+    app.include_router(health.router)
     errors.install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings), default=DEFAULT_MAX_BODY)
+    app.add_middleware(RequestIdMiddleware)  # outermost: even a 413 answer carries the id
+    install_log_context()
     install_openapi(app, [SearchRequest, ProductRecord])
     return app
 

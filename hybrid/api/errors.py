@@ -1,7 +1,10 @@
 """From exceptions to HTTP answers: one table, one JSON error body.
 
 Domain errors carry no HTTP status; this module decides it. Every error answer has the body
-``{"error": <code>, "detail": <readable message>}`` (plus ``reason`` for a rejected image):
+``{"error": <code>, "detail": <readable message>, "request_id": <id>}`` (plus ``reason`` for a
+rejected image). ``detail`` is the public message of :mod:`hybrid.api.redact`: internals (a
+client library's text, hosts, ports, paths, URL credentials) go to the server log only, on a
+line that carries the same request id (:mod:`hybrid.api.requestid`):
 
 =================================================  ======  =======================
 exception                                          status  ``error``
@@ -40,6 +43,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from hybrid.api.models import ErrorResponse
+from hybrid.api.redact import public_message, strip_credentials
+from hybrid.api.requestid import current_request_id
 from hybrid.api.state import DeadlineExceeded
 from hybrid.errors import (
     ConfigurationError,
@@ -87,8 +92,21 @@ def domain_status(exc: HybridSearchError) -> tuple[int, str]:
 
 
 def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
-    """The JSON body of every error answer."""
-    return {"error": code, "detail": detail, **extra}
+    """The JSON body of every error answer (with the id of the request being served)."""
+    return {"error": code, "detail": detail, "request_id": current_request_id(), **extra}
+
+
+def public_detail(request: Request, exc: BaseException, status: int) -> str:
+    """The message of ``exc`` a caller may read; the full one is logged when they differ."""
+    full = str(exc)
+    settings = getattr(getattr(request.app.state, "api", None), "settings", None)
+    image_root = settings.image_root if settings is not None else None
+    cause = exc.__cause__ or exc.__context__
+    public = public_message(full, status=status, image_root=image_root, cause=cause)
+    if public != full and status < 500:  # 5xx are logged in full by their handlers anyway
+        logged = strip_credentials(full)
+        logger.info("%s %s: %d, in full: %s", request.method, request.url.path, status, logged)
+    return public
 
 
 def describe_validation(errors: Sequence[Any]) -> str:
@@ -101,10 +119,22 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     status, code = domain_status(exc)
     extra = {"reason": exc.reason} if isinstance(exc, ImageRejectedError) else {}
     if status == 500:
-        logger.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
+        logger.error(
+            "%s %s failed: %s", request.method, request.url.path, _chain(exc), exc_info=exc
+        )
     elif status > 500:
-        logger.warning("%s %s: %s", request.method, request.url.path, exc)
-    return JSONResponse(error_body(code, str(exc), **extra), status_code=status)
+        logger.warning("%s %s: %s", request.method, request.url.path, _chain(exc))
+    detail = public_detail(request, exc, status)
+    return JSONResponse(error_body(code, detail, **extra), status_code=status)
+
+
+def _chain(exc: BaseException) -> str:
+    """``exc`` and the causes it wraps, for the log: ``message <- Cause: its text``."""
+    parts, cause = [str(exc)], exc.__cause__ or exc.__context__
+    while cause is not None and len(parts) < 5:
+        parts.append(f"{type(cause).__name__}: {cause}")
+        cause = cause.__cause__ or cause.__context__
+    return strip_credentials(" <- ".join(parts))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -116,6 +146,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
+    if exc.status_code in (401, 403, 429):  # who was refused, never with the key itself
+        logger.info("%s %s: %d %s", request.method, request.url.path, exc.status_code, exc.detail)
     return JSONResponse(
         error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
     )
@@ -123,11 +155,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _deadline(request: Request, exc: Exception) -> JSONResponse:
     logger.warning("%s %s: %s", request.method, request.url.path, exc)
-    return JSONResponse(error_body("timeout", str(exc)), status_code=504)
+    return JSONResponse(error_body("timeout", public_detail(request, exc, 504)), status_code=504)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # Starlette logs and re-raises the exception after sending this answer.
+    # Starlette logs the traceback (outside the request's context) after this answer: name the
+    # request id here so the two can be put together.
+    logger.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
     return JSONResponse(
         error_body("internal_error", "internal error; see the server log"), status_code=500
     )

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hybrid.api.requestid import current_request_id
 from hybrid.errors import InvalidRequestError
 from hybrid.settings import Settings
 
@@ -55,7 +56,11 @@ def too_large_response(size: int | None, limit: int) -> JSONResponse:
     """The 413 answer for a body above ``limit`` bytes."""
     found = f"{size} bytes" if size is not None else f"more than {limit} bytes"
     return JSONResponse(
-        {"error": "too_large", "detail": f"request body is {found}; the limit is {limit} bytes"},
+        {
+            "error": "too_large",
+            "detail": f"request body is {found}; the limit is {limit} bytes",
+            "request_id": current_request_id(),
+        },
         status_code=413,
     )
 

@@ -21,6 +21,9 @@ class ErrorResponse(BaseModel):
     reason: str | None = Field(
         default=None, description="For a rejected image: why, e.g. `unsupported_format`."
     )
+    request_id: str | None = Field(
+        default=None, description="The request's `X-Request-ID`: the server log's lines carry it."
+    )
 
 
 class _Open(BaseModel):
@@ -89,6 +92,12 @@ class ServiceHealth(BaseModel):
     error: str | None = None
 
 
+class HealthStatus(BaseModel):
+    """``GET /health`` without the ``admin`` scope: the status only."""
+
+    status: Literal["ok", "unavailable"]
+
+
 class HealthResponse(BaseModel):
     """``GET /health``: 200 when both services answer, 503 otherwise (same body)."""
 
@@ -119,6 +128,7 @@ class IngestRejected(BaseModel):
     error: str
     detail: str
     rejected: list[RejectedRecord]
+    request_id: str | None = None
 
 
 class DeleteAccepted(BaseModel):

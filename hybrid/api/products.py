@@ -16,10 +16,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from hybrid.api.auth import SEARCH, WRITE
 from hybrid.api.errors import ERROR_RESPONSES
 from hybrid.api.limits import MAX_BATCH, json_type, loads_strict, read_json_body
 from hybrid.api.models import DeleteAccepted, IngestAccepted, IngestRejected, RejectedRecord
 from hybrid.api.openapi import json_body, schema_ref
+from hybrid.api.requestid import current_request_id
 from hybrid.api.state import ApiState, get_state
 from hybrid.errors import (
     ElasticsearchRefusedError,
@@ -56,6 +58,7 @@ _BATCH_BODY = json_body(
         **ERROR_RESPONSES,
         422: {"model": IngestRejected, "description": "No valid record."},
     },
+    dependencies=[WRITE],
     openapi_extra=_BATCH_BODY,
     summary="Validate a batch of products and enqueue it for indexing",
 )
@@ -68,6 +71,7 @@ async def add_products(request: Request, state: State) -> Any:
             error="invalid_request",
             detail=f"none of the {len(rejected)} records is valid; first: {rejected[0].errors[0]}",
             rejected=rejected,
+            request_id=current_request_id(),
         )
         return JSONResponse(body.model_dump(), status_code=422)
 
@@ -83,6 +87,7 @@ async def add_products(request: Request, state: State) -> Any:
 @router.get(
     "/products/{product_id:path}",
     responses={404: {"description": "No such product."}, **ERROR_RESPONSES},
+    dependencies=[SEARCH],
     summary="The stored document of one product (vectors left out)",
 )
 async def get_product(product_id: ProductIdPath, state: State) -> dict[str, Any]:
@@ -104,6 +109,7 @@ async def get_product(product_id: ProductIdPath, state: State) -> dict[str, Any]
     status_code=202,
     response_model=DeleteAccepted,
     responses=ERROR_RESPONSES,
+    dependencies=[WRITE],
     summary="Enqueue the deletion of one product",
 )
 async def delete_product(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from hybrid.api.auth import SEARCH
 from hybrid.api.errors import ERROR_RESPONSES
 from hybrid.api.limits import OVERHEAD_BYTES, json_object, read_json_body
 from hybrid.api.models import SearchResponse
@@ -30,6 +31,7 @@ _SEARCH_BODY = json_body(
     "/search",
     response_model=SearchResponse,
     responses=ERROR_RESPONSES,
+    dependencies=[SEARCH],
     openapi_extra=_SEARCH_BODY,
     summary="Hybrid search (BM25 + kNN + filters)",
 )
@@ -44,6 +46,7 @@ async def search(request: Request, state: State) -> JSONResponse:
     response_model=SearchResponse,
     responses=ERROR_RESPONSES,
     form_limits={"max_files": 1, "max_fields": 2, "max_part_size": OVERHEAD_BYTES},
+    dependencies=[SEARCH],
     summary="Search with an uploaded image (and optional text)",
 )
 async def search_image(

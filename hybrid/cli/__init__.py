@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import typer
 
+from hybrid.cli.apikey import apikey_app
 from hybrid.cli.catalog import catalog_app
 from hybrid.cli.common import EPILOG
 from hybrid.cli.demo import demo
@@ -39,5 +40,6 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(model_app, name="model")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
+app.add_typer(apikey_app, name="apikey")
 
 __all__ = ["app"]

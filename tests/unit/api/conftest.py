@@ -1,4 +1,8 @@
-"""The in-process app with a fake searcher; Elasticsearch and Redis on closed ports."""
+"""The in-process app with a fake searcher; Elasticsearch and Redis on closed ports.
+
+The ``client`` presents a key with every scope: these tests are about what the routes do;
+who may call them is tests/unit/api/test_auth_matrix.py's subject.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from support.api import MAX_IMAGE, FakeSearcher
+from support.apikeys import auth_header, configured
 
 from hybrid.api import create_app
 from hybrid.settings import Settings
@@ -22,6 +27,7 @@ def settings() -> Settings:
         search_timeout=3.0,
         max_size=50,
         max_num_candidates=500,
+        api_keys=configured(),
     )
 
 
@@ -34,5 +40,6 @@ def fake(settings: Settings) -> Iterator[FakeSearcher]:
 
 @pytest.fixture
 def client(settings: Settings, fake: FakeSearcher) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, service=fake)) as test_client:
+    app = create_app(settings, service=fake)
+    with TestClient(app, headers=auth_header("all")) as test_client:
         yield test_client

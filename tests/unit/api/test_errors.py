@@ -10,6 +10,7 @@ from support.api import (
     FakeSearcher,
     assert_error,
 )
+from support.apikeys import auth_header
 
 from hybrid.api import create_app
 from hybrid.errors import (
@@ -66,7 +67,8 @@ def test_slow_search_is_answered_504_at_the_deadline(
 
 def test_unexpected_error_is_500_without_internals(settings: Settings, fake: FakeSearcher) -> None:
     fake.error = KeyError("secret internal state")
-    with TestClient(create_app(settings, service=fake), raise_server_exceptions=False) as client:
+    app = create_app(settings, service=fake)
+    with TestClient(app, raise_server_exceptions=False, headers=auth_header("all")) as client:
         response = client.post("/search", json={"text": "shoes"})
     body = assert_error(response, 500, "internal_error")
     assert "secret" not in response.text and "see the server log" in body["detail"]
