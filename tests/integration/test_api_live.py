@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
+from support.apikeys import auth_header, configured
 from support.catalogue import catalogue
 from support.wait import wait_until
 
@@ -24,8 +25,9 @@ WAIT_SECONDS = 120
 @pytest.fixture
 def api(settings: Settings) -> Iterator[TestClient]:
     # The first search loads the model: give it more than the default 10 s on a busy machine.
-    live = settings.model_copy(update={"search_timeout": 60.0})
-    with TestClient(create_app(live)) as client:
+    # A key with every scope: who may call is test_api_auth_live.py's subject.
+    live = settings.model_copy(update={"search_timeout": 60.0, "api_keys": configured()})
+    with TestClient(create_app(live), headers=auth_header("all")) as client:
         yield client
 
 
@@ -38,11 +40,11 @@ def _ingest(
     body: dict[str, Any] = response.json()
     valid = [r["id"] for r in records if "title" in r]
 
-    def searchable() -> bool:  # the worker creates the index: absent until its first batch
-        found = es.options(ignore_status=[404, 503]).count(  # index or shards not ready yet
+    def searchable() -> bool:  # the index appears with the first batch; its shard a moment later
+        found = es.options(ignore_status=[404, 503]).count(
             index=alias, query={"ids": {"values": valid}}
         )
-        return int(found.body.get("count", 0)) == len(valid)
+        return found.meta.status == 200 and int(found["count"]) == len(valid)
 
     wait_until(
         searchable,
