@@ -32,6 +32,10 @@ STOCK: Final = "stock"
 ATTRIBUTES: Final = "attributes"
 IMAGES: Final = "images"
 IMAGE_VECTOR: Final = "image_vector"
+# Scalar diagnostics beside the vectors: Kibana cannot show a dense_vector, it can count these.
+HAS_IMAGE_VECTOR: Final = "has_image_vector"
+IMAGE_COUNT: Final = "image_count"
+IMAGE_COLOUR_AGREES: Final = "image_colour_agrees"
 TEXT_VECTOR: Final = "text_vector"
 MODEL_ID: Final = "model_id"
 MAPPING_VERSION: Final = "mapping_version"
@@ -61,6 +65,9 @@ PRODUCT_FIELDS: Final[tuple[str, ...]] = (
     IMAGES,
     IMAGE_VECTOR,
     TEXT_VECTOR,
+    HAS_IMAGE_VECTOR,
+    IMAGE_COUNT,
+    IMAGE_COLOUR_AGREES,
     MODEL_ID,
     MAPPING_VERSION,
     UPDATED_AT,

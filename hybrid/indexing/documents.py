@@ -66,7 +66,19 @@ def build_document(
     if image_colour is not None:
         doc[f.IMAGE_COLOUR_FAMILY], rgb = image_colour
         doc[f.IMAGE_COLOUR_RGB] = "#{:02x}{:02x}{:02x}".format(*rgb)
+    doc.update(_diagnostics(doc, image_count=len(record.images)))
     return {key: value for key, value in doc.items() if value not in (None, "", [], {})}
+
+
+def _diagnostics(doc: dict[str, Any], *, image_count: int) -> dict[str, Any]:
+    """Scalars that say what the vectors cannot show in Kibana (a dense_vector is not shown)."""
+    label, seen = doc.get(f.COLOUR_FAMILY), doc.get(f.IMAGE_COLOUR_FAMILY)
+    return {
+        f.HAS_IMAGE_VECTOR: f.IMAGE_VECTOR in doc,
+        f.IMAGE_COUNT: image_count,
+        # Only when both are known: a missing label or image is not a disagreement.
+        f.IMAGE_COLOUR_AGREES: label == seen if label and seen else None,
+    }
 
 
 def _in_stock(record: ProductRecord) -> bool | None:

@@ -67,6 +67,9 @@ def test_document_of_a_full_record() -> None:
         "images": ["images/sku-1.png", "https://cdn.example.com/a.jpg"],
         "image_vector": [0.5] * 4,
         "text_vector": [0.5] * 4,
+        "has_image_vector": True,
+        "image_count": 2,
+        "image_colour_agrees": True,
         "model_id": "demo@1",
         "mapping_version": mapping_version(),
         "updated_at": "2025-05-17T03:02:55+00:00",
@@ -82,6 +85,8 @@ def test_a_minimal_record_leaves_missing_fields_out() -> None:
         "group_id": "sku-1",
         "title": "Echo Purse",
         "text_vector": [0.5] * 4,
+        "has_image_vector": False,
+        "image_count": 0,
         "model_id": "demo@1",
         "mapping_version": mapping_version(),
         "indexed_at": "2026-01-02T03:04:05+00:00",
@@ -116,6 +121,23 @@ def test_zero_price_and_zero_stock_are_kept() -> None:
 def test_inline_image_bytes_are_not_copied_into_the_document() -> None:
     doc = _doc(_record(images=[{"data": "iVBORw0KGgo="}]))
     assert doc["images"] == ["<bytes>"]
+
+
+@pytest.mark.parametrize(
+    ("label", "seen", "agrees"),
+    [
+        ("Burgundy", "red", True),
+        ("Burgundy", "blue", False),
+        (None, "red", None),
+        ("Navy", None, None),
+    ],
+)
+def test_image_colour_agrees_only_when_label_and_image_both_give_a_family(
+    label: str | None, seen: str | None, agrees: bool | None
+) -> None:
+    image_colour = (seen, (1, 2, 3)) if seen else None
+    doc = _doc(_record(colour=label), image_colour=image_colour)
+    assert doc.get("image_colour_agrees") is agrees
 
 
 def test_embedding_text_is_title_colour_and_category_leaf() -> None:
