@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,38 @@ def rejects_template(alias: str) -> dict[str, Any]:
 def rejects_index(alias: str) -> str:
     """Name of the dead-letter index for ``alias``."""
     return f"{alias}-rejects"
+
+
+def searchlog_template(alias: str) -> dict[str, Any]:
+    """The body of ``PUT _index_template/<alias>-searchlog`` for the daily search log indices."""
+    raw = _load("searchlog")
+    return {
+        "index_patterns": [searchlog_pattern(alias)],
+        "priority": 200,
+        "version": int(raw["mapping_version"]),
+        "template": copy.deepcopy(raw["template"]),
+    }
+
+
+def searchlog_pattern(alias: str) -> str:
+    """The pattern of every search log index of ``alias`` (a Kibana data view's title)."""
+    return f"{alias}-searchlog-*"
+
+
+def searchlog_index(alias: str, day: date) -> str:
+    """The search log index of ``alias`` for one UTC day, e.g. ``products-searchlog-2026.12.03``."""
+    return f"{alias}-searchlog-{day:%Y.%m.%d}"
+
+
+def searchlog_day(alias: str, index: str) -> date | None:
+    """The day of a search log index of ``alias``, or None when ``index`` is not one."""
+    prefix = f"{alias}-searchlog-"
+    if not index.startswith(prefix):
+        return None
+    try:
+        return datetime.strptime(index.removeprefix(prefix), "%Y.%m.%d").date()
+    except ValueError:
+        return None
 
 
 def physical_index_name(alias: str, *, now: datetime | None = None) -> str:

@@ -132,6 +132,15 @@ class Settings(BaseSettings):
         "rescores them on the full-precision vectors (rescore_vector); 0 turns it off.",
     )
 
+    search_log: bool = Field(
+        default=False,
+        description="One document per search in <alias>-searchlog-YYYY.MM.DD, written by a "
+        "background thread (never slows or fails a search); on in the demo.",
+    )
+    search_log_capacity: PositiveInt = Field(
+        default=1000, description="Search log events queued at most; more are dropped, counted."
+    )
+
     # --- HTTP API ------------------------------------------------------------------------------
     api_keys: list[ApiKeyHash] = Field(
         default_factory=list, description='JSON: [{"id", "sha256", "scopes"}]; `hybrid apikey`.'

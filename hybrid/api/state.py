@@ -62,9 +62,12 @@ class ApiState:
         """The search service (created on first use; call from a worker thread)."""
         with self._lock:
             if self._service is None:
+                from hybrid.api.requestid import current_request_id
                 from hybrid.search import SearchService
+                from hybrid.search.searchlog import SearchLog
 
-                self._service = SearchService(self.settings)
+                log = SearchLog.from_settings(self.settings, request_ids=current_request_id)
+                self._service = SearchService(self.settings, search_log=log)
             return self._service
 
     def warm_up(self) -> None:

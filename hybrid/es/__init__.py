@@ -8,7 +8,8 @@ only this package imports ``elasticsearch``::
     ├── errors     the one error policy (below)
     ├── indices    ensure / create / swap the alias, reindex, refresh, count, drop
     ├── documents  bulk writes with external versions, rejects, get and delete one product
-    └── reads      _msearch, stored vectors (_mget), scans, the facet vocabulary
+    ├── reads      _msearch, stored vectors (_mget), scans, the facet vocabulary
+    └── searchlog  the search log's template, bulk appends to daily indices, pruning
 
 Error policy, the same for every function: connection errors, timeouts, 429 and 5xx raise
 :class:`~hybrid.errors.SearchUnavailableError` (transient); any other 4xx raises
@@ -35,19 +36,28 @@ from hybrid.es.indices import (
     swap_alias,
 )
 from hybrid.es.reads import facet_values, msearch, read_vectors, scan, stored_vectors
+from hybrid.es.searchlog import (
+    append_searchlog,
+    delete_indices,
+    ensure_searchlog_template,
+    searchlog_indices,
+)
 
 __all__ = [
     "BulkOutcome",
     "Client",
     "alias_target",
+    "append_searchlog",
     "bulk_write",
     "cluster_status",
     "count",
     "create_next_index",
+    "delete_indices",
     "delete_product",
     "drop_alias",
     "ensure_index",
     "ensure_rejects_template",
+    "ensure_searchlog_template",
     "facet_values",
     "get_product",
     "index_meta",
@@ -57,6 +67,7 @@ __all__ = [
     "refresh",
     "reindex",
     "scan",
+    "searchlog_indices",
     "stored_vectors",
     "swap_alias",
     "translated",

@@ -42,6 +42,7 @@ from hybrid.schema import QUANTIZED_TYPES
 from hybrid.search.gateway import ElasticsearchGateway, SearchGateway
 from hybrid.search.rerank import Reranker, rerank_top
 from hybrid.search.response import build_response
+from hybrid.search.searchlog import SearchLog
 from hybrid.search.vectors import QueryEncoder, QueryVectors
 from hybrid.settings import Settings
 
@@ -75,6 +76,8 @@ class SearchService:
             process-wide client); the one injection point for tests.
         embedder: the query encoder's model (default: the process-wide one, loaded lazily).
         reranker: reorders the top ``settings.rerank_window`` fused hits (default: none).
+        search_log: where each search is logged, off the request path (default: the log of
+            ``settings``, or none when ``settings.search_log`` is off).
     """
 
     def __init__(
@@ -84,6 +87,7 @@ class SearchService:
         gateway: SearchGateway | None = None,
         embedder: Embedder | None = None,
         reranker: Reranker | None = None,
+        search_log: SearchLog | None = None,
     ) -> None:
         self.settings = settings
         self.gateway = gateway or ElasticsearchGateway(
@@ -93,6 +97,7 @@ class SearchService:
         self._encoder: QueryEncoder | None = None
         self._vocab: tuple[float, FacetVocabulary] | None = None
         self.reranker = reranker
+        self.search_log = search_log or SearchLog.from_settings(settings)
         quantized = settings.vector_index_type in QUANTIZED_TYPES
         self.oversample = settings.rescore_oversample if quantized else 0.0
 
@@ -133,13 +138,19 @@ class SearchService:
         vectors = self._vectors(request)
         result, fused = self._search(request, understood, vectors)
         fused = rerank_top(self.reranker, request, fused, window=self.settings.rerank_window)
+        report = understood.report.with_relaxed(result.relaxed)
+        took = int((time.perf_counter() - started) * 1000)
+        if self.search_log is not None:  # queued for a background thread; never blocks
+            self.search_log.submit(
+                request, report, legs=result.legs, filters=result.filters, fused=fused, took_ms=took
+            )
         return build_response(
             request,
             fused,
             result.facets,
             alias=self.gateway.alias,
-            took=int((time.perf_counter() - started) * 1000),
-            report=understood.report.with_relaxed(result.relaxed),
+            took=took,
+            report=report,
             legs=result.legs,
             filters=result.filters,
         )

@@ -1,0 +1,61 @@
+"""The search log's writes: its index template, bulk appends to daily indices, pruning old days.
+
+The documents are built by :mod:`hybrid.search.searchlog`, which calls these from its background
+thread; nothing here runs on a search's request path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from hybrid.errors import IndexingError
+from hybrid.es.errors import translated
+from hybrid.mapping import searchlog_day, searchlog_pattern, searchlog_template
+
+
+def ensure_searchlog_template(client: Elasticsearch, alias: str) -> None:
+    """Put the template of ``<alias>-searchlog-*``, so each day's index is created as mapped."""
+    with translated(f"preparing the search log of {alias!r}"):
+        client.indices.put_index_template(name=f"{alias}-searchlog", **searchlog_template(alias))
+
+
+def append_searchlog(client: Elasticsearch, entries: Sequence[tuple[str, dict[str, Any]]]) -> int:
+    """Append ``(index, document)`` pairs in one ``_bulk`` (no refresh); return how many.
+
+    Raises:
+        SearchUnavailableError: the cluster could not be reached or answered 429/5xx.
+        IndexingError: some documents were refused (the first reasons attached).
+    """
+    if not entries:
+        return 0
+    operations: list[dict[str, Any]] = []
+    for index, document in entries:
+        operations += [{"create": {"_index": index}}, document]
+    with translated(f"appending {len(entries)} search log entries"):
+        response = client.bulk(operations=operations)
+    if response["errors"]:
+        failed = [i["create"] for i in response["items"] if "error" in i["create"]]
+        raise IndexingError(f"{len(failed)} search log entries were refused", failed[:5])
+    return len(entries)
+
+
+def searchlog_indices(client: Elasticsearch, alias: str) -> dict[str, date]:
+    """Every daily search log index of ``alias``, with its day."""
+    with translated(f"listing the search log indices of {alias!r}"):
+        found = client.options(ignore_status=404).indices.get(
+            index=searchlog_pattern(alias), allow_no_indices=True, expand_wildcards="open,closed"
+        )
+    days = {name: searchlog_day(alias, name) for name in (found.body or {})}
+    return {name: day for name, day in days.items() if day is not None}
+
+
+def delete_indices(client: Elasticsearch, names: Sequence[str]) -> None:
+    """Delete the named indices (absent ones are ignored)."""
+    if not names:
+        return
+    with translated(f"deleting {', '.join(names)}"):
+        client.options(ignore_status=404).indices.delete(index=",".join(names))
