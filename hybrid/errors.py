@@ -12,7 +12,8 @@ Every error the project raises on purpose derives from :class:`HybridSearchError
     ├── EmbeddingError            the model failed to load or to encode
     ├── IndexingError             bulk writes failed; carries the failed items
     ├── ElasticsearchRefusedError Elasticsearch answered 4xx (not 429): permanent, not retried
-    └── SearchUnavailableError    Elasticsearch (or Redis) cannot be reached, timed out, 429/5xx
+    ├── SearchUnavailableError    Elasticsearch (or Redis) cannot be reached, timed out, 429/5xx
+    └── KibanaError               Kibana cannot be reached or refused a saved objects import
 
 Domain errors carry no HTTP status: the API layer maps them (404/413/422/500/502/503, see
 :mod:`hybrid.api.errors`). The two Elasticsearch classes are the whole policy of
@@ -109,3 +110,7 @@ def _rebuild_refused(message: str, status: int) -> ElasticsearchRefusedError:
 
 class SearchUnavailableError(HybridSearchError):
     """Elasticsearch or Redis could not be reached, answered too late, 429 or 5xx: transient."""
+
+
+class KibanaError(HybridSearchError):
+    """Kibana could not be reached, or it refused a whole saved objects import."""

@@ -141,6 +141,14 @@ class Settings(BaseSettings):
         default=1000, description="Search log events queued at most; more are dropped, counted."
     )
 
+    # --- Kibana ------------------------------------------------------------------------------
+    kibana_url: str = Field(
+        default="http://127.0.0.1:5601", description="Kibana for `hybrid kibana import`."
+    )
+    kibana_api_key: str | None = Field(
+        default=None, description="Sent as 'Authorization: ApiKey <key>' (security on)."
+    )
+
     # --- HTTP API ------------------------------------------------------------------------------
     api_keys: list[ApiKeyHash] = Field(
         default_factory=list, description='JSON: [{"id", "sha256", "scopes"}]; `hybrid apikey`.'
