@@ -13,12 +13,15 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from hybrid import stack
 from hybrid.settings import DEMO_MODEL, Settings
+
+if TYPE_CHECKING:
+    from hybrid.search import SearchService
 
 DEMO_PRODUCTS = 2000
 DEMO_SEED = 7
@@ -52,9 +55,15 @@ def showcases(catalog: Path) -> list[Showcase]:
 
 
 def demo_settings(settings: Settings, catalog: Path) -> Settings:
-    """The demo's settings: the bundled model, its own alias, images under the catalogue."""
+    """The demo's settings: the bundled model, its own alias, images under the catalogue, the
+    search log on."""
     return settings.model_copy(
-        update={"model": DEMO_MODEL, "index_alias": DEMO_ALIAS, "image_root": catalog}
+        update={
+            "model": DEMO_MODEL,
+            "index_alias": DEMO_ALIAS,
+            "image_root": catalog,
+            "search_log": True,
+        }
     )
 
 
@@ -139,7 +148,24 @@ def _run_showcases(
         response = service.search(request)
         print_results(response, console=console, as_json=False)
         results.append((showcase, response))
+    _print_search_log(service, settings, console=console)
     return results
+
+
+def _print_search_log(service: SearchService, settings: Settings, *, console: Console) -> None:
+    """The search log's share of zero-result searches (the log is written in the background)."""
+    from hybrid import es as es_ops
+
+    if service.search_log is None:
+        return
+    service.search_log.close()  # write what is queued
+    summary = es_ops.searchlog_summary(es_ops.make_client(settings), settings.index_alias)
+    share = summary["zero_results"] / max(summary["searches"], 1)
+    console.print(
+        f"search log {settings.index_alias}-searchlog-*: {summary['searches']} searches, "
+        f"{summary['zero_results']} with zero results ({share:.0%}); "
+        f"dropped {service.search_log.stats.as_dict()['dropped']}"
+    )
 
 
 def _thumbnail(path: Path) -> str:

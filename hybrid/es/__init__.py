@@ -41,6 +41,7 @@ from hybrid.es.searchlog import (
     delete_indices,
     ensure_searchlog_template,
     searchlog_indices,
+    searchlog_summary,
 )
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "reindex",
     "scan",
     "searchlog_indices",
+    "searchlog_summary",
     "stored_vectors",
     "swap_alias",
     "translated",

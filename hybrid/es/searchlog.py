@@ -59,3 +59,20 @@ def delete_indices(client: Elasticsearch, names: Sequence[str]) -> None:
         return
     with translated(f"deleting {', '.join(names)}"):
         client.options(ignore_status=404).indices.delete(index=",".join(names))
+
+
+def searchlog_summary(client: Elasticsearch, alias: str) -> dict[str, int]:
+    """How many searches the log of ``alias`` holds, and how many found nothing."""
+    with translated(f"summarising the search log of {alias!r}"):
+        client.options(ignore_status=404).indices.refresh(
+            index=searchlog_pattern(alias), allow_no_indices=True
+        )
+        response = client.search(
+            index=searchlog_pattern(alias),
+            size=0,
+            track_total_hits=True,
+            aggs={"zero": {"filter": {"term": {"zero_results": True}}}},
+            allow_no_indices=True,
+        )
+    zero = response.get("aggregations", {}).get("zero", {}).get("doc_count", 0)
+    return {"searches": int(response["hits"]["total"]["value"]), "zero_results": int(zero)}

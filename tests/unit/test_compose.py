@@ -22,7 +22,7 @@ def compose() -> dict[str, Any]:
 
 def test_every_service_has_a_pinned_image_or_a_build(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"elasticsearch", "kibana", "redis", "worker", "api"}
+    assert set(services) == {"elasticsearch", "kibana", "kibana-setup", "redis", "worker", "api"}
     for name, service in services.items():
         if "build" in service:
             assert (ROOT / service["build"] / "Dockerfile").is_file(), name
@@ -40,7 +40,9 @@ def test_health_checks_everywhere_and_dependents_wait_for_them(compose: dict[str
     services = compose["services"]
     for name, service in services.items():
         check = service.get("healthcheck", {})
-        assert check.get("test"), f"{name} has no health check"
+        one_shot = service.get("restart") == "no"  # runs once and exits: nothing to check
+        assert one_shot or check.get("test"), f"{name} has no health check"
+        assert not one_shot or service.get("depends_on"), f"one-shot {name} waits for nothing"
         for dependency, condition in service.get("depends_on", {}).items():
             assert dependency in services, f"{name} depends on unknown {dependency}"
             assert condition == {"condition": "service_healthy"}, name
@@ -67,3 +69,13 @@ def test_app_services_get_service_urls_from_the_environment(compose: dict[str, A
 def test_redis_keeps_an_append_only_file(compose: dict[str, Any]) -> None:
     command = compose["services"]["redis"]["command"]
     assert command[command.index("--appendonly") + 1] == "yes"
+
+
+def test_kibana_setup_imports_the_saved_objects_once_kibana_is_healthy(
+    compose: dict[str, Any],
+) -> None:
+    setup = compose["services"]["kibana-setup"]
+    assert setup["command"] == ["hybrid", "kibana", "import"]
+    assert setup["environment"]["HYBRID_KIBANA_URL"] == "http://kibana:5601"
+    assert setup["depends_on"] == {"kibana": {"condition": "service_healthy"}}
+    assert setup["restart"] == "no"
