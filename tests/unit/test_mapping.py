@@ -157,3 +157,20 @@ def test_check_meta_refuses_another_model_naming_index_and_both_sides(
 def test_vector_spec_refuses_dims_elasticsearch_cannot_index(dims: int, index_type: str) -> None:
     with pytest.raises(ConfigurationError, match=f"{dims}-dim"):
         VectorSpec(model_id="m", dims=dims, index_type=index_type)  # type: ignore[arg-type]
+
+
+def test_searchlog_indices_are_daily_match_their_template_and_no_other() -> None:
+    from datetime import date
+
+    from hybrid.mapping import searchlog_day, searchlog_index, searchlog_template
+
+    template = searchlog_template("shop")
+    name = searchlog_index("shop", date(2026, 12, 3))
+    assert name == "shop-searchlog-2026.12.03"
+    assert fnmatch(name, template["index_patterns"][0])
+    assert template["template"]["mappings"]["dynamic"] == "strict"
+    assert not fnmatch(name, products_template("shop", SPEC)["index_patterns"][0])
+    assert not fnmatch(rejects_index("shop"), template["index_patterns"][0])
+    assert searchlog_day("shop", name) == date(2026, 12, 3)
+    assert searchlog_day("shop", "shop-searchlog-junk") is None
+    assert searchlog_day("shop", "other-searchlog-2026.12.03") is None
