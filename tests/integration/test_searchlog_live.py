@@ -1,0 +1,211 @@
+"""The search log on the real Elasticsearch: searches leave documents, a dead log costs nothing.
+
+The "dead" logs are real: an address nobody listens on (connection refused), and a loopback
+server that accepts connections and never answers (the log's client waits for its timeout).
+"""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+from fastapi.testclient import TestClient
+from support.apikeys import auth_header, configured
+from support.wait import wait_until
+from typer.testing import CliRunner
+
+from hybrid import es as es_ops
+from hybrid.api import create_app
+from hybrid.cli import app
+from hybrid.demo.catalog import iter_records, write_catalog
+from hybrid.indexing.pipeline import Ingestor
+from hybrid.indexing.validation import validate_records
+from hybrid.mapping import searchlog_index, searchlog_pattern
+from hybrid.query.request import SearchRequest
+from hybrid.search import SearchService
+from hybrid.search.gateway import ElasticsearchGateway
+from hybrid.search.searchlog import SearchLog
+from hybrid.settings import Settings, get_settings
+
+pytestmark = pytest.mark.integration
+
+QUERIES = ["red trainers", "black handbag", "blue shirt", "wool scarf"]
+
+
+@pytest.fixture
+def indexed(settings: Settings, es: Elasticsearch, test_images: Path) -> Settings:
+    """16 demo products in this test's index, written inline; the search log on."""
+    write_catalog(test_images, 16, seed=3)
+    records = list(iter_records(test_images))
+    for record in records:
+        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
+    valid, invalid = validate_records(records)
+    assert not invalid
+    ingestor = Ingestor(settings)
+    ingestor.ensure_index()
+    assert len(ingestor.process(valid).indexed) == 16
+    es_ops.refresh(es, settings.index_alias)
+    return settings.model_copy(update={"search_log": True})
+
+
+def _log_docs(es: Elasticsearch, alias: str) -> list[dict[str, Any]]:
+    pattern = searchlog_pattern(alias)
+    es.options(ignore_status=404).indices.refresh(index=pattern, allow_no_indices=True)
+    found = es.search(index=pattern, size=100, allow_no_indices=True, sort=[{"timestamp": "asc"}])
+    return [hit["_source"] for hit in found["hits"]["hits"]]
+
+
+def test_each_search_leaves_one_log_document(indexed: Settings, es: Elasticsearch) -> None:
+    service = SearchService(indexed, gateway=ElasticsearchGateway(es, indexed.index_alias))
+    assert service.search_log is not None
+    found = service.search(SearchRequest(text="maroon sneakers", size=10))
+    nothing = service.search(
+        SearchRequest(text="scarf", filters={"brand": ["No Such Brand"]}, legs={"bm25"})
+    )
+    service.search_log.close()
+    docs = _log_docs(es, indexed.index_alias)
+    print(f"search log: {len(docs)} documents; stats {service.search_log.stats.as_dict()}")
+    assert [d["query"] for d in docs] == ["maroon sneakers", "scarf"]
+    first, second = docs
+    assert first["fused_top10"] == [hit["_id"] for hit in found["hits"]["hits"]]
+    assert first["zero_results"] is False and first["total_hits"] >= 10
+    assert first["understood"] is True and "colour_family:red" in first["understood_facets"]
+    assert set(first["legs"]) == {"bm25", "image_knn", "text_knn"}
+    assert first["legs"]["image_knn"]["hits"] > 0 and first["legs"]["image_knn"]["top_score"] > 0
+    assert first["latency_ms"] == found["took"]
+    assert nothing["hits"]["hits"] == []
+    assert second["zero_results"] is True and second["fused_top10"] == []
+    assert second["filters"] == ["brand:No Such Brand"]
+    today = datetime.now(UTC).date()
+    assert es.indices.exists(index=searchlog_index(indexed.index_alias, today))
+
+
+def test_the_api_logs_the_request_id(indexed: Settings, es: Elasticsearch) -> None:
+    live = indexed.model_copy(update={"search_timeout": 60.0, "api_keys": configured()})
+    with TestClient(create_app(live), headers=auth_header("all")) as client:
+        response = client.post(
+            "/search", json={"text": "black handbag"}, headers={"X-Request-ID": "trace-42"}
+        )
+        assert response.status_code == 200, response.text
+
+        def logged() -> bool:
+            return [d.get("request_id") for d in _log_docs(es, indexed.index_alias)] == ["trace-42"]
+
+        wait_until(logged, "the API's search in the log with its request id", timeout=30)
+
+
+class Blackhole:
+    """A loopback TCP server that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.1)
+        self.held: list[socket.socket] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.getsockname()[1]}"
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                connection, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            self.held.append(connection)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.server.close()
+        for connection in self.held:
+            connection.close()
+
+
+@pytest.fixture
+def blackhole() -> Iterator[Blackhole]:
+    hole = Blackhole()
+    yield hole
+    hole.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _latencies(services: list[SearchService], rounds: int) -> list[list[float]]:
+    """Per service, the ms of ``rounds`` searches, the services taking turns on each query."""
+    times: list[list[float]] = [[] for _ in services]
+    for n in range(rounds):
+        request = SearchRequest(text=QUERIES[n % len(QUERIES)], size=10)
+        for service, own in zip(services, times, strict=True):
+            started = time.perf_counter()
+            response = service.search(request)
+            own.append((time.perf_counter() - started) * 1000)
+            assert response["hits"]["hits"], "a search failed to find anything"
+    return times
+
+
+@pytest.mark.parametrize("sink", ["refused", "hangs"])
+def test_a_dead_log_neither_fails_nor_slows_searches(
+    sink: str, indexed: Settings, es: Elasticsearch, blackhole: Blackhole
+) -> None:
+    dead_url = blackhole.url if sink == "hangs" else f"http://127.0.0.1:{_free_port()}"
+    dead = indexed.model_copy(update={"es_url": dead_url, "es_request_timeout": 3.0})
+    log = SearchLog.from_settings(dead)
+    assert log is not None
+    gateway = ElasticsearchGateway(es, indexed.index_alias)
+    plain = SearchService(indexed.model_copy(update={"search_log": False}), gateway=gateway)
+    logged = SearchService(indexed, gateway=gateway, search_log=log)
+    plain.warm_up()
+    logged.warm_up()
+    _latencies([plain, logged], 4)  # each service's text vector cache warm
+    rounds = 24
+    without, with_log = (statistics.median(t) for t in _latencies([plain, logged], rounds))
+    stats = log.stats.as_dict()
+    print(
+        f"sink {sink}: median search {without:.1f} ms without the log, {with_log:.1f} ms with a "
+        f"dead one ({rounds} searches each); log stats {stats}"
+    )
+    assert stats["submitted"] == rounds + 4 and stats["written"] == 0
+    assert with_log < without * 1.5 + 15  # same order: the log's waits are not the search's
+    assert _log_docs(es, indexed.index_alias) == []
+
+
+def test_prune_deletes_the_days_before_the_kept_ones(
+    indexed: Settings, es: Elasticsearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alias = indexed.index_alias
+    client = es_ops.make_client(indexed)
+    es_ops.ensure_searchlog_template(client, alias)
+    today = datetime.now(UTC).date()
+    old = searchlog_index(alias, date(2020, 1, 1))
+    recent = searchlog_index(alias, today)
+    doc = {"timestamp": "2020-01-01T00:00:00+00:00", "query": "x", "zero_results": True}
+    es_ops.append_searchlog(client, [(old, doc), (recent, {**doc, "timestamp": f"{today}"})])
+    monkeypatch.setenv("HYBRID_ES_URL", indexed.effective_es_url)
+    monkeypatch.setenv("HYBRID_INDEX_ALIAS", alias)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["searchlog", "prune", "--days", "7"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    print(result.output)
+    assert not es.indices.exists(index=old)
+    assert es.indices.exists(index=recent)
+    mapping = es.indices.get_mapping(index=recent)[recent]["mappings"]
+    assert mapping["properties"]["zero_results"]["type"] == "boolean"  # the template applied
