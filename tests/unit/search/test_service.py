@@ -131,3 +131,38 @@ def test_an_unknown_product_for_more_like_this_is_not_found() -> None:
 
     with pytest.raises(ProductNotFoundError, match="sku-404"):
         _service(RecordingGateway()).search(SearchRequest(product_id="sku-404"))
+
+
+def test_each_search_is_logged_once_with_what_the_response_says() -> None:
+    from hybrid.search.searchlog import SearchLog
+
+    written: list[tuple[str, dict[str, Any]]] = []
+    log = SearchLog("products", written.extend)
+    gateway = RecordingGateway(vocabulary=VOCABULARY)
+    service = SearchService(
+        Settings(index_alias="products", vector_index_type="hnsw"),
+        gateway=gateway,
+        embedder=HashEmbedder(),
+        search_log=log,
+    )
+    response = service.search(SearchRequest(text="burgundy sneakers"))
+    log.close()
+    ((index, doc),) = written
+    assert response["hits"]["hits"]
+    assert index.startswith("products-searchlog-")
+    assert doc["query"] == "burgundy sneakers"
+    assert doc["fused_top10"] == [hit["_id"] for hit in response["hits"]["hits"]][:10]
+    assert doc["latency_ms"] == response["took"]
+    assert doc["understood"] is True
+
+
+def test_the_log_is_off_unless_the_settings_turn_it_on() -> None:
+    gateway = RecordingGateway()
+    off = SearchService(Settings(index_alias="products"), gateway=gateway, embedder=HashEmbedder())
+    assert off.search_log is None
+    on = SearchService(
+        Settings(index_alias="products", search_log=True, es_url="http://127.0.0.1:9"),
+        gateway=gateway,
+        embedder=HashEmbedder(),
+    )
+    assert on.search_log is not None and on.search_log.alias == "products"
