@@ -138,7 +138,8 @@ def test_each_search_is_logged_once_with_what_the_response_says() -> None:
 
     written: list[tuple[str, dict[str, Any]]] = []
     log = SearchLog("products", written.extend)
-    gateway = RecordingGateway(vocabulary=VOCABULARY)
+    found = hits(*((f"p{n}", 20.0 - n) for n in range(12)), colour_family="red")
+    gateway = RecordingGateway(vocabulary=VOCABULARY, respond=lambda body: found)
     service = SearchService(
         Settings(index_alias="products", vector_index_type="hnsw"),
         gateway=gateway,
@@ -152,6 +153,8 @@ def test_each_search_is_logged_once_with_what_the_response_says() -> None:
     assert index.startswith("products-searchlog-")
     assert doc["query"] == "burgundy sneakers"
     assert doc["fused_top10"] == [hit["_id"] for hit in response["hits"]["hits"]][:10]
+    assert len(doc["fused_top10"]) == 10 and doc["total_hits"] == 12
+    assert doc["legs"]["bm25"] == {"hits": 12, "top_score": 20.0, "top10": 10}
     assert doc["latency_ms"] == response["took"]
     assert doc["understood"] is True
 
