@@ -7,6 +7,7 @@ COPY pyproject.toml README.md ./
 COPY hybrid ./hybrid
 COPY workers ./workers
 COPY mappings ./mappings
+COPY kibana ./kibana
 RUN pip install --no-cache-dir .
 EXPOSE 8000
 CMD ["hybrid", "serve", "--host", "0.0.0.0", "--port", "8000"]
