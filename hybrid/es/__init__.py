@@ -8,7 +8,7 @@ only this package imports ``elasticsearch``::
     ├── errors     the one error policy (below)
     ├── indices    ensure / create / swap the alias, reindex, refresh, count, drop
     ├── documents  bulk writes with external versions, rejects, get and delete one product
-    └── reads      _msearch, stored vectors (_mget), scans, the facet vocabulary
+    └── reads      _msearch, sources and stored vectors (_mget), scans, the facet vocabulary
 
 Error policy, the same for every function: connection errors, timeouts, 429 and 5xx raise
 :class:`~hybrid.errors.SearchUnavailableError` (transient); any other 4xx raises
@@ -34,7 +34,7 @@ from hybrid.es.indices import (
     reindex,
     swap_alias,
 )
-from hybrid.es.reads import facet_values, msearch, read_vectors, scan, stored_vectors
+from hybrid.es.reads import facet_values, msearch, read_vectors, scan, sources, stored_vectors
 
 __all__ = [
     "BulkOutcome",
@@ -57,6 +57,7 @@ __all__ = [
     "refresh",
     "reindex",
     "scan",
+    "sources",
     "stored_vectors",
     "swap_alias",
     "translated",

@@ -29,6 +29,7 @@ from hybrid.schema import (
     CATEGORY_TEXT,
     COLOUR_TEXT,
     DESCRIPTION,
+    LEG_SOURCE_FIELDS,
     TITLE,
     VECTOR_FIELDS,
 )
@@ -50,8 +51,12 @@ MAX_OVERSAMPLE: Final = 10.0
 
 
 def source_filter() -> dict[str, list[str]]:
-    """``_source`` for every body: everything but the vectors (two 512-float arrays a hit)."""
-    return {"excludes": list(VECTOR_FIELDS)}
+    """``_source`` for every leg body: only what fusion reads (:data:`LEG_SOURCE_FIELDS`).
+
+    Fetching whole sources for a leg's 100 hits to fill a 10-hit page cost about 1.2 ms a leg
+    in Elasticsearch and on the wire; the page's sources are fetched once, after fusion.
+    """
+    return {"includes": list(LEG_SOURCE_FIELDS)}
 
 
 def num_candidates_for(k: int, *, cap: int) -> int:
