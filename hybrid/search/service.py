@@ -43,7 +43,7 @@ from hybrid.schema import QUANTIZED_TYPES
 from hybrid.search.gateway import ElasticsearchGateway, SearchGateway
 from hybrid.search.rerank import Reranker, rerank_top
 from hybrid.search.response import build_response, page_of
-from hybrid.search.vectors import QueryEncoder, QueryVectors
+from hybrid.search.vectors import QueryEncoder, QueryVectors, wire
 from hybrid.settings import Settings
 
 
@@ -219,7 +219,7 @@ class SearchService:
         self, request: SearchRequest, understood: Understood, vectors: QueryVectors
     ) -> RoundInputs:
         knn = {
-            leg: vector.tolist()
+            leg: wire(vector)
             for leg in request.active_legs
             if leg != "bm25" and (vector := getattr(vectors, leg)) is not None
         }
