@@ -157,10 +157,13 @@ class SearchService:
     ) -> list[FusedHit]:
         """``hits`` with the whole ``_source`` of the ``chosen`` ones, read in one ``_mget``.
 
-        The legs return only the fields fusion reads (:data:`hybrid.schema.LEG_SOURCE_FIELDS`).
+        With ``source_fetch="page"`` the legs return only the fields fusion reads
+        (:data:`hybrid.schema.LEG_SOURCE_FIELDS`).
         ``fetched`` remembers what was read, so the page after a rerank is not read twice. A
         product deleted since the legs ran keeps the fields its leg returned.
         """
+        if self.settings.source_fetch == "legs":
+            return hits  # the legs returned whole products
         wanted = {hit.id for hit in chosen}
         missing = [doc_id for doc_id in wanted if doc_id not in fetched]
         if missing:
@@ -229,6 +232,7 @@ class SearchService:
             window=min(request.effective_window, self.settings.max_num_candidates),
             candidate_cap=self.settings.max_num_candidates,
             oversample=self.oversample,
+            source=self.settings.source_fetch,
         )
 
     def _round(

@@ -157,3 +157,12 @@ def test_an_unknown_product_for_more_like_this_is_not_found() -> None:
 
     with pytest.raises(ProductNotFoundError, match="sku-404"):
         _service(RecordingGateway()).search(SearchRequest(product_id="sku-404"))
+
+
+def test_with_source_fetch_legs_the_legs_carry_whole_products_and_nothing_is_read_after() -> None:
+    gateway = RecordingGateway(respond=lambda body: hits(("a", 2.0), ("b", 1.0), title="boot"))
+    service = _service(gateway, source_fetch="legs")
+    response = service.search(SearchRequest(text="boots", facets=False, understanding="off"))
+    assert all(body["_source"] == {"exclude_vectors": True} for body in gateway.rounds[0])
+    assert gateway.source_reads == []
+    assert [hit["_source"]["title"] for hit in response["hits"]["hits"]] == ["boot", "boot"]
