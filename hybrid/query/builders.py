@@ -52,10 +52,10 @@ MAX_OVERSAMPLE: Final = 10.0
 
 #: What the legs return: ``page`` = the fields fusion reads (the page is read after fusion);
 #: ``legs`` = whole products without their vectors. See ``Settings.source_fetch``.
-SourceFetch = Literal["page", "legs"]
+SourceFetch = Literal["legs", "page"]
 
 
-def source_filter(fetch: SourceFetch = "page") -> dict[str, Any]:
+def source_filter(fetch: SourceFetch = "legs") -> dict[str, Any]:
     """``_source`` of a leg body.
 
     ``page``: only what fusion reads (:data:`LEG_SOURCE_FIELDS`); whole products for a leg's
@@ -137,7 +137,7 @@ def bm25_body(
     boosts: Mapping[str, float] | None = None,
     should: Sequence[Clause] = (),
     minimum_should_match: str | None = DEFAULT_MINIMUM_SHOULD_MATCH,
-    source: SourceFetch = "page",
+    source: SourceFetch = "legs",
 ) -> Body:
     """A ``_search`` body for the BM25 leg.
 
@@ -227,7 +227,7 @@ def knn_body(
     num_candidates: int,
     size: int | None = None,
     oversample: float = 0.0,
-    source: SourceFetch = "page",
+    source: SourceFetch = "legs",
 ) -> Body:
     """A ``_search`` body for one kNN leg: top-level ``knn``, ``size`` (default ``k``).
 
@@ -259,7 +259,7 @@ def single_request_body(
     boosts: Mapping[str, float] | None = None,
     should: Sequence[Clause] = (),
     oversample: float = 0.0,
-    source: SourceFetch = "page",
+    source: SourceFetch = "legs",
 ) -> Body:
     """The ``single`` fusion mode: one ``_search`` with a ``knn`` list and a ``query``.
 

@@ -59,7 +59,7 @@ class RoundInputs:
     window: int
     candidate_cap: int
     oversample: float = 0.0
-    source: SourceFetch = "page"
+    source: SourceFetch = "legs"
 
 
 def round_bodies(request: SearchRequest, filters: Filters, inputs: RoundInputs) -> RoundBodies:

@@ -123,7 +123,7 @@ def test_the_reranker_reorders_the_top_fused_hits_only() -> None:
         respond=lambda body: hits(("a", 3.0), ("b", 2.0), ("c", 1.0), title="shoe")
     )
     reranker = ReverseTop()
-    settings = Settings(index_alias="products", rerank_window=2)
+    settings = Settings(index_alias="products", rerank_window=2, source_fetch="page")
     service = SearchService(settings, gateway=gateway, embedder=HashEmbedder(), reranker=reranker)
     request = SearchRequest(text="shoes", legs=frozenset({"bm25"}), facets=False)
     response = service.search(request)
@@ -134,13 +134,13 @@ def test_the_reranker_reorders_the_top_fused_hits_only() -> None:
     assert sorted(read) == ["a", "b", "c"]  # each product read once
 
 
-def test_legs_carry_only_what_fusion_reads_and_the_page_is_read_whole_once() -> None:
+def test_with_source_fetch_page_legs_carry_fusion_fields_and_the_page_is_read_once() -> None:
     ranked = [(f"p{i}", 10.0 - i) for i in range(8)]
     gateway = RecordingGateway(
         respond=lambda body: hits(*ranked, title="boot", colour_family="red", price=30.0)
     )
     request = SearchRequest(text="boots", size=3, page=2, facets=False, understanding="off")
-    response = _service(gateway).search(request)
+    response = _service(gateway, source_fetch="page").search(request)
     for body in gateway.rounds[0]:
         assert "title" not in body["_source"]["includes"]
         assert "colour_family" in body["_source"]["includes"]
