@@ -56,6 +56,7 @@ from hybrid.indexing.documents import build_document
 from hybrid.indexing.validation import validate_records
 from hybrid.mapping import VectorSpec
 from hybrid.query.request import SearchRequest
+from hybrid.schema import IMAGE_VECTOR
 from hybrid.search.gateway import ElasticsearchGateway
 from hybrid.search.service import SearchService
 from hybrid.settings import Settings
@@ -65,6 +66,7 @@ DIMS = 512  # ViT-B/32's projection
 PAGE = 10
 #: Modes timed, by evaluation mode name; "served" is what POST /search does with just a text.
 MODES = (
+    "floor",
     "bm25",
     "knn",
     "hybrid_rrf",
@@ -75,7 +77,11 @@ MODES = (
     "hybrid_linear_minmax+qu",
     "served",
 )
-SERVED_NOTE = "served = the default request (linear z-score, understanding boost, facets)"
+SERVED_NOTE = (
+    "served = the default request (linear z-score, understanding boost, facets); floor = the "
+    "fastest kNN request Elasticsearch answers: the same text vector, k 10, num_candidates 100, "
+    "_source false, sent raw through the client's transport"
+)
 
 
 # --- the index ------------------------------------------------------------------------------
@@ -216,28 +222,61 @@ class Pass:
         return float(np.percentile(self.ms[mode], q))
 
 
+def row_name(mode: str, label: str) -> str:
+    """A table row: the mode, and the ``source_fetch`` setting when several are compared."""
+    return f"{mode} [{label}]" if label else mode
+
+
 def run_pass(
-    name: str, service: SearchService, texts: list[str], warmup: list[str], *, cached: bool
+    name: str,
+    services: dict[str, SearchService],
+    texts: list[str],
+    warmup: list[str],
+    *,
+    cached: bool,
 ) -> Pass:
-    """Time every mode on every text, modes interleaved query by query."""
-    encoder = service.encoder
-    encoder.cache_size = 2048 if cached else 0  # 0: every text is encoded again
-    for text in [*warmup, *texts] if cached else []:
-        encoder.text(text)
+    """Time every mode of every service on every text, interleaved query by query."""
+    runs = [
+        (row_name(mode, label), service, mode)
+        for mode in MODES
+        for i, (label, service) in enumerate(services.items())
+        if mode != "floor" or i == 0  # the floor runs no project code: once is enough
+    ]
+    for service in services.values():
+        encoder = service.encoder
+        encoder.cache_size = 2048 if cached else 0  # 0: every text is encoded again
+        for text in [*warmup, *texts] if cached else []:
+            encoder.text(text)
+        gateway = service.gateway
+        assert isinstance(gateway, ElasticsearchGateway)
+        gateway.client.indices.clear_cache(index=gateway.alias)
+    for text in warmup:  # first calls allocate buffers and load Lucene structures
+        for _, service, mode in runs:
+            run_mode(service, mode, text)
+    result = Pass(name, {row: [] for row, _, _ in runs})
+    for text in texts:
+        for row, service, mode in runs:
+            started = time.perf_counter()
+            run_mode(service, mode, text)
+            result.ms[row].append((time.perf_counter() - started) * 1000)
+    return result
+
+
+def run_mode(service: SearchService, mode: str, text: str) -> None:
+    """One query of ``mode``; ``floor`` is the raw kNN request, no project code but the encoder."""
+    if mode != "floor":
+        service.search(request(mode, text, service.settings))
+        return
     gateway = service.gateway
     assert isinstance(gateway, ElasticsearchGateway)
-    gateway.client.indices.clear_cache(index=gateway.alias)
-    for text in warmup:  # first calls allocate buffers and load Lucene structures
-        for mode in MODES:
-            service.search(request(mode, text, service.settings))
-    result = Pass(name, {mode: [] for mode in MODES})
-    for text in texts:
-        for mode in MODES:
-            searched = request(mode, text, service.settings)
-            started = time.perf_counter()
-            service.search(searched)
-            result.ms[mode].append((time.perf_counter() - started) * 1000)
-    return result
+    vector = service.encoder.text(text).tolist()
+    knn = {"field": IMAGE_VECTOR, "query_vector": vector, "k": PAGE, "num_candidates": 100}
+    gateway.client.perform_request(
+        "POST",
+        f"/{gateway.alias}/_search",
+        headers={"accept": "application/json", "content-type": "application/json"},
+        body={"knn": knn, "size": PAGE, "_source": False},
+    )
 
 
 def encode_ms(embedder: SentenceTransformerEmbedder, texts: list[str]) -> float:
@@ -254,18 +293,27 @@ def report(size: int, build: dict[str, float], passes: list[Pass], encode: float
         f"\n{size:,} products: bulk load {build['load_s']:.0f} s, force-merge "
         f"{build['merge_s']:.0f} s; bare ViT-B/32 text encode p50 {encode:.1f} ms"
     )
-    head = f"{'mode':<24}" + "".join(
+    head = f"{'mode':<32}" + "".join(
         f" | {p.name + ' p50':>11} {'p95':>7} {'p50/knn':>7} {'p95/knn':>7}" for p in passes
     )
     print(head)
     print("-" * len(head))
-    for mode in MODES:
-        row = f"{mode:<24}"
+    for name in passes[0].ms:
+        knn = knn_row(name, list(passes[0].ms))
+        row = f"{name:<32}"
         for p in passes:
-            p50, p95 = p.percentile(mode, 50), p.percentile(mode, 95)
-            k50, k95 = p.percentile("knn", 50), p.percentile("knn", 95)
+            p50, p95 = p.percentile(name, 50), p.percentile(name, 95)
+            k50, k95 = p.percentile(knn, 50), p.percentile(knn, 95)
             row += f" | {p50:>8.1f} ms {p95:>7.1f} {p50 / k50:>7.2f} {p95 / k95:>7.2f}"
         print(row)
+
+
+def knn_row(name: str, rows: list[str]) -> str:
+    """The row a row's ratios divide by: kNN alone with the same ``source_fetch`` (the floor
+    row, which has none, divides by the first kNN row)."""
+    suffix = name.partition(" ")[2]
+    knn = f"knn {suffix}" if suffix else "knn"
+    return knn if knn in rows else next(row for row in rows if row.startswith("knn"))
 
 
 def options() -> argparse.Namespace:
@@ -280,6 +328,14 @@ def options() -> argparse.Namespace:
     parser.add_argument("--heap", default="1g", help="heap of the local Elasticsearch node")
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--source-fetch",
+        default="page",
+        help="Settings.source_fetch values to compare side by side: page, legs or page,legs",
+    )
+    parser.add_argument(
+        "--passes", default="model,cached", help="model (encode every query), cached, or both"
+    )
     return parser.parse_args()
 
 
@@ -328,17 +384,26 @@ def run_size(
     """One size: build, time both passes, report, drop."""
     alias = f"bench-query-{size}"
     spec = VectorSpec(model_id=embedder.model_id, dims=DIMS, index_type=args.index_type)
-    settings = Settings(
-        es_url=url, model=model, index_alias=alias, vector_index_type=args.index_type
-    )
+    fetches = args.source_fetch.split(",")
     try:
         build = build_index(client, alias, size, spec=spec, seed=args.seed, segments=args.segments)
-        service = SearchService(
-            settings, gateway=ElasticsearchGateway(client, alias), embedder=embedder
-        )
+        services = {
+            (fetch if len(fetches) > 1 else ""): SearchService(
+                Settings(
+                    es_url=url,
+                    model=model,
+                    index_alias=alias,
+                    vector_index_type=args.index_type,
+                    source_fetch=fetch,
+                ),
+                gateway=ElasticsearchGateway(client, alias),
+                embedder=embedder,
+            )
+            for fetch in fetches
+        }
         passes = [
-            run_pass("model", service, texts, warmup, cached=False),
-            run_pass("cached", service, texts, warmup, cached=True),
+            run_pass(name, services, texts, warmup, cached=name == "cached")
+            for name in args.passes.split(",")
         ]
         report(size, build, passes, encode_ms(embedder, texts))
     finally:

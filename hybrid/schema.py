@@ -78,6 +78,17 @@ PRODUCT_FIELDS: Final[tuple[str, ...]] = (
 #: dwarf the rest of the hit.
 VECTOR_FIELDS: Final[tuple[str, ...]] = (IMAGE_VECTOR, TEXT_VECTOR)
 
+#: What a leg's hits carry in ``_source``: the fields fusion reads (the understanding bonus'
+#: colour and category, the variant group for collapsing). The page's full ``_source`` is fetched
+#: once, after fusion, for the hits shown (:func:`hybrid.es.sources`): a leg returns up to 100
+#: hits, a page shows 10.
+LEG_SOURCE_FIELDS: Final[tuple[str, ...]] = (
+    COLOUR_FAMILY,
+    IMAGE_COLOUR_FAMILY,
+    CATEGORY_PATH,
+    GROUP_ID,
+)
+
 #: Separator of category path levels, as written in ``category`` and ``category_path``.
 CATEGORY_SEPARATOR: Final = " > "
 

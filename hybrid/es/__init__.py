@@ -8,7 +8,7 @@ only this package imports ``elasticsearch``::
     ├── errors     the one error policy (below)
     ├── indices    ensure / create / swap the alias, reindex, refresh, count, drop
     ├── documents  bulk writes with external versions, rejects, get and delete one product
-    ├── reads      _msearch, stored vectors (_mget), scans, the facet vocabulary
+    ├── reads      _msearch, sources and stored vectors (_mget), scans, the facet vocabulary
     └── searchlog  the search log's template, bulk appends to daily indices, pruning
 
 Error policy, the same for every function: connection errors, timeouts, 429 and 5xx raise
@@ -35,7 +35,7 @@ from hybrid.es.indices import (
     reindex,
     swap_alias,
 )
-from hybrid.es.reads import facet_values, msearch, read_vectors, scan, stored_vectors
+from hybrid.es.reads import facet_values, msearch, read_vectors, scan, sources, stored_vectors
 from hybrid.es.searchlog import (
     append_searchlog,
     delete_indices,
@@ -70,6 +70,7 @@ __all__ = [
     "scan",
     "searchlog_indices",
     "searchlog_summary",
+    "sources",
     "stored_vectors",
     "swap_alias",
     "translated",

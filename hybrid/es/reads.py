@@ -38,6 +38,24 @@ def msearch(
     return results
 
 
+def sources(
+    client: Elasticsearch, alias: str, ids: Sequence[str], *, timeout: float
+) -> dict[str, dict[str, Any]]:
+    """The ``_source`` of ``ids`` without the vectors, in one ``_mget`` (missing ids left out).
+
+    Raises:
+        SearchUnavailableError: the cluster is unreachable, timed out, or answered 429/5xx.
+        ElasticsearchRefusedError: Elasticsearch refused the request.
+    """
+    if not ids:
+        return {}
+    with translated(f"reading products from {alias!r}"):
+        response = client.options(request_timeout=timeout).mget(
+            index=alias, ids=list(ids), source_excludes=list(VECTOR_FIELDS)
+        )
+    return {doc["_id"]: doc["_source"] for doc in response["docs"] if doc.get("found")}
+
+
 def stored_vectors(
     client: Elasticsearch, alias: str, ids: Sequence[str]
 ) -> dict[str, dict[str, list[float]]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from hybrid.query.legs import KNN_LEGS
@@ -345,7 +345,12 @@ def add_bonus(
     boosted = []
     for hit in hits:
         bonus = fraction * top * strength(hit)
-        boosted.append(replace(hit, score=hit.score + bonus, bonus=hit.bonus + bonus))
+        # Built directly, and only when it changes: dataclasses.replace costs ~5 us a hit.
+        boosted.append(
+            FusedHit(hit.id, hit.score + bonus, hit.contributions, hit.source, hit.bonus + bonus)
+            if bonus
+            else hit
+        )
     return sorted(boosted, key=_sort_key)
 
 

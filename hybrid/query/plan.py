@@ -15,6 +15,7 @@ from typing import Any
 from hybrid.query.builders import (
     DEFAULT_MINIMUM_SHOULD_MATCH,
     Body,
+    SourceFetch,
     bm25_body,
     knn_body,
     knn_clause,
@@ -50,6 +51,7 @@ class RoundInputs:
         window: hits per leg (``k``), already capped by ``max_num_candidates``.
         candidate_cap: ``settings.max_num_candidates``.
         oversample: ``rescore_vector`` oversampling for quantized indices (0 = off).
+        source: what the legs' hits carry (``Settings.source_fetch``).
     """
 
     knn: Mapping[KnnLeg, Iterable[float]]
@@ -57,6 +59,7 @@ class RoundInputs:
     window: int
     candidate_cap: int
     oversample: float = 0.0
+    source: SourceFetch = "legs"
 
 
 def round_bodies(request: SearchRequest, filters: Filters, inputs: RoundInputs) -> RoundBodies:
@@ -80,7 +83,13 @@ def _leg_bodies(
     if "bm25" in request.active_legs and request.text:
         names.append("bm25")
         bodies.append(
-            bm25_body(request.text, clauses, size=inputs.window, should=list(inputs.should))
+            bm25_body(
+                request.text,
+                clauses,
+                size=inputs.window,
+                should=list(inputs.should),
+                source=inputs.source,
+            )
         )
     for leg, vector in inputs.knn.items():
         names.append(leg)
@@ -92,6 +101,7 @@ def _leg_bodies(
             num_candidates=num_candidates_for(inputs.window, cap=inputs.candidate_cap),
             size=inputs.window,
             oversample=inputs.oversample,
+            source=inputs.source,
         )
         bodies.append(body)
     return names, bodies
@@ -109,6 +119,7 @@ def _single_body(request: SearchRequest, clauses: list[Clause], inputs: RoundInp
         num_candidates=num_candidates_for(inputs.window, cap=inputs.candidate_cap),
         should=list(inputs.should),
         oversample=inputs.oversample,
+        source=inputs.source,
     )
 
 

@@ -23,6 +23,10 @@ class SearchGateway(Protocol):
         """One response per body, in order."""
         ...
 
+    def sources(self, ids: Sequence[str], *, timeout: float) -> dict[str, dict[str, Any]]:
+        """The ``_source`` of ``ids`` without vectors (missing ids left out)."""
+        ...
+
     def stored_vectors(self, ids: Sequence[str]) -> dict[str, dict[str, list[float]]]:
         """The full-precision vectors of ``ids`` (missing ids left out)."""
         ...
@@ -42,6 +46,10 @@ class ElasticsearchGateway:
     def msearch(self, bodies: Sequence[dict[str, Any]], *, timeout: float) -> list[dict[str, Any]]:
         """See :func:`hybrid.es.msearch`."""
         return es_ops.msearch(self.client, self.alias, bodies, timeout=timeout)
+
+    def sources(self, ids: Sequence[str], *, timeout: float) -> dict[str, dict[str, Any]]:
+        """See :func:`hybrid.es.sources`."""
+        return es_ops.sources(self.client, self.alias, ids, timeout=timeout)
 
     def stored_vectors(self, ids: Sequence[str]) -> dict[str, dict[str, list[float]]]:
         """See :func:`hybrid.es.stored_vectors`."""

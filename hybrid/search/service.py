@@ -19,7 +19,8 @@ request -> understand -> embed -> plan -> search -> fuse -> rerank -> respond:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hybrid import es as es_ops
@@ -41,9 +42,9 @@ from hybrid.query.vocabulary import FacetVocabulary
 from hybrid.schema import QUANTIZED_TYPES
 from hybrid.search.gateway import ElasticsearchGateway, SearchGateway
 from hybrid.search.rerank import Reranker, rerank_top
-from hybrid.search.response import build_response
+from hybrid.search.response import build_response, page_of
 from hybrid.search.searchlog import SearchLog
-from hybrid.search.vectors import QueryEncoder, QueryVectors
+from hybrid.search.vectors import QueryEncoder, QueryVectors, wire
 from hybrid.settings import Settings
 
 
@@ -137,7 +138,11 @@ class SearchService:
         understood = self._understand(request)
         vectors = self._vectors(request)
         result, fused = self._search(request, understood, vectors)
-        fused = rerank_top(self.reranker, request, fused, window=self.settings.rerank_window)
+        fetched: dict[str, dict[str, Any]] = {}
+        if self.reranker is not None:  # a reranker reads the products, not only their facets
+            fused = self._with_sources(fused, fused[: self.settings.rerank_window], fetched)
+            fused = rerank_top(self.reranker, request, fused, window=self.settings.rerank_window)
+        fused = self._with_sources(fused, page_of(fused, request), fetched)
         report = understood.report.with_relaxed(result.relaxed)
         took = int((time.perf_counter() - started) * 1000)
         if self.search_log is not None:  # queued for a background thread; never blocks
@@ -154,6 +159,30 @@ class SearchService:
             legs=result.legs,
             filters=result.filters,
         )
+
+    def _with_sources(
+        self,
+        hits: list[FusedHit],
+        chosen: Sequence[FusedHit],
+        fetched: dict[str, dict[str, Any]],
+    ) -> list[FusedHit]:
+        """``hits`` with the whole ``_source`` of the ``chosen`` ones, read in one ``_mget``.
+
+        With ``source_fetch="page"`` the legs return only the fields fusion reads
+        (:data:`hybrid.schema.LEG_SOURCE_FIELDS`).
+        ``fetched`` remembers what was read, so the page after a rerank is not read twice. A
+        product deleted since the legs ran keeps the fields its leg returned.
+        """
+        if self.settings.source_fetch == "legs":
+            return hits  # the legs returned whole products
+        wanted = {hit.id for hit in chosen}
+        missing = [doc_id for doc_id in wanted if doc_id not in fetched]
+        if missing:
+            fetched.update(self.gateway.sources(missing, timeout=self.settings.search_timeout))
+        return [
+            replace(hit, source=fetched[hit.id]) if hit.id in wanted and hit.id in fetched else hit
+            for hit in hits
+        ]
 
     # --- understand, embed ----------------------------------------------------------------
 
@@ -204,7 +233,7 @@ class SearchService:
         self, request: SearchRequest, understood: Understood, vectors: QueryVectors
     ) -> RoundInputs:
         knn = {
-            leg: vector.tolist()
+            leg: wire(vector)
             for leg in request.active_legs
             if leg != "bm25" and (vector := getattr(vectors, leg)) is not None
         }
@@ -214,6 +243,7 @@ class SearchService:
             window=min(request.effective_window, self.settings.max_num_candidates),
             candidate_cap=self.settings.max_num_candidates,
             oversample=self.oversample,
+            source=self.settings.source_fetch,
         )
 
     def _round(

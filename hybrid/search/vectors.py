@@ -11,6 +11,12 @@ import numpy as np
 from hybrid.embedding import Embedder
 from hybrid.images import ImageLimits, ImageRef, load_image
 
+#: Decimals a query vector is sent with. Elasticsearch reads it as float32, whose resolution
+#: near 0.04 (a typical component of a 512-d unit vector) is about 4e-9; 9 decimals stay below
+#: that, and print about 11 characters a number where float32 values printed as doubles take 20:
+#: the three vectors of a hybrid request are most of its JSON.
+WIRE_DECIMALS = 9
+
 #: In "like this, but in blue", how much the text moves the image vector (0 = ignore the text).
 IMAGE_TEXT_MIX = 0.5
 
@@ -27,6 +33,12 @@ def normalise(vector: np.ndarray) -> np.ndarray:
     """``vector`` scaled to unit length (a zero vector is returned as it is)."""
     norm = float(np.linalg.norm(vector))
     return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)
+
+
+def wire(vector: np.ndarray) -> list[float]:
+    """``vector`` as the list sent to Elasticsearch, rounded to :data:`WIRE_DECIMALS`."""
+    rounded: list[float] = np.round(vector.astype(np.float64), WIRE_DECIMALS).tolist()
+    return rounded
 
 
 def mix(image: np.ndarray, text: np.ndarray, *, text_weight: float = IMAGE_TEXT_MIX) -> np.ndarray:

@@ -93,3 +93,19 @@ def test_a_ticked_brand_with_no_match_is_still_listed(indexed: Settings, es: Ela
     assert {b["key"] for b in brands.values() if not b.get("selected")} <= brands_in
     paths = {b["key"]: b for b in response["aggregations"]["category"]["paths"]}
     assert paths[category]["selected"] is True
+
+
+def test_both_ways_of_fetching_products_return_the_same_page_whole_without_vectors(
+    indexed: Settings, es: Elasticsearch
+) -> None:
+    pages = {}
+    for fetch in ("page", "legs"):
+        configured = indexed.model_copy(update={"source_fetch": fetch})
+        service = SearchService(configured, gateway=ElasticsearchGateway(es, indexed.index_alias))
+        response = service.search(SearchRequest(text="red trainers", size=5, page=2))
+        pages[fetch] = [(hit["_id"], hit["_source"]) for hit in response["hits"]["hits"]]
+    assert len(pages["page"]) == 5
+    assert pages["page"] == pages["legs"]
+    for _, source in pages["page"]:
+        assert {"title", "description", "price", "colour_family"} <= set(source)
+        assert not {"image_vector", "text_vector"} & set(source)

@@ -84,13 +84,32 @@ class RecordingGateway:
     ) -> None:
         self.alias = alias
         self.rounds: list[list[dict[str, Any]]] = []
+        self.stored: dict[str, dict[str, Any]] = {}
+        self.source_reads: list[list[str]] = []
         self._respond = respond or (lambda body: {"hits": {"hits": []}})
         self._vectors = vectors or {}
         self._vocabulary = vocabulary or {"colours": [], "categories": [], "brands": []}
 
     def msearch(self, bodies: Sequence[dict[str, Any]], *, timeout: float) -> list[dict[str, Any]]:
         self.rounds.append(list(bodies))
-        return [self._respond(body) for body in bodies]
+        return [self._answer(body) for body in bodies]
+
+    def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The responder's answer, its sources cut to the body's ``_source.includes`` as
+        Elasticsearch would; the whole sources are kept for :meth:`sources`."""
+        response = self._respond(body)
+        includes = (body.get("_source") or {}).get("includes")
+        for hit in response.get("hits", {}).get("hits", []):
+            whole = hit.get("_source") or {}
+            self.stored[str(hit["_id"])] = whole
+            if includes is not None:
+                hit["_source"] = {k: v for k, v in whole.items() if k in includes}
+        return response
+
+    def sources(self, ids: Sequence[str], *, timeout: float) -> dict[str, dict[str, Any]]:
+        """The sources the responder gave these ids (as if the legs had returned them whole)."""
+        self.source_reads.append(list(ids))
+        return {i: self.stored[i] for i in ids if i in self.stored}
 
     def stored_vectors(self, ids: Sequence[str]) -> dict[str, dict[str, list[float]]]:
         return {i: self._vectors[i] for i in ids if i in self._vectors}

@@ -18,7 +18,7 @@ from hybrid.query.builders import (
 from hybrid.query.filters import colour_clause, to_clauses
 from hybrid.query.request import Filters, PriceRange
 
-SOURCE = {"excludes": ["image_vector", "text_vector"]}
+SOURCE = {"exclude_vectors": True}
 FIELDS = ["title^3", "brand.text^2", "category_text^2", "colour.text^2", "description^1"]
 FILTERS = Filters(
     colour_family=["red"],

@@ -66,7 +66,8 @@ def test_bm25_only_sends_no_vector_and_never_calls_the_model() -> None:
 def test_an_understood_filter_that_empties_the_page_is_relaxed_in_a_second_round() -> None:
     def respond(body: dict[str, Any]) -> dict[str, Any]:
         # Nothing passes the understood colour filter; without it, one product is found.
-        if "colour_family" in str(body):
+        searched = {key: value for key, value in body.items() if key != "_source"}
+        if "colour_family" in str(searched):
             return hits()
         return hits(("p1", 1.0), colour_family="blue")
 
@@ -109,21 +110,46 @@ class ReverseTop:
 
     def __init__(self) -> None:
         self.seen: list[list[str]] = []
+        self.titles: list[list[str]] = []
 
     def __call__(self, request: SearchRequest, hits: Sequence[FusedHit]) -> list[FusedHit]:
         self.seen.append([hit.id for hit in hits])
+        self.titles.append([str((hit.source or {}).get("title")) for hit in hits])
         return list(reversed(hits))
 
 
 def test_the_reranker_reorders_the_top_fused_hits_only() -> None:
-    gateway = RecordingGateway(respond=lambda body: hits(("a", 3.0), ("b", 2.0), ("c", 1.0)))
+    gateway = RecordingGateway(
+        respond=lambda body: hits(("a", 3.0), ("b", 2.0), ("c", 1.0), title="shoe")
+    )
     reranker = ReverseTop()
-    settings = Settings(index_alias="products", rerank_window=2)
+    settings = Settings(index_alias="products", rerank_window=2, source_fetch="page")
     service = SearchService(settings, gateway=gateway, embedder=HashEmbedder(), reranker=reranker)
     request = SearchRequest(text="shoes", legs=frozenset({"bm25"}), facets=False)
     response = service.search(request)
     assert reranker.seen == [["a", "b"]]
+    assert reranker.titles == [["shoe", "shoe"]]  # the reranker reads whole products
     assert [hit["_id"] for hit in response["hits"]["hits"]] == ["b", "a", "c"]
+    read = [doc_id for ids in gateway.source_reads for doc_id in ids]
+    assert sorted(read) == ["a", "b", "c"]  # each product read once
+
+
+def test_with_source_fetch_page_legs_carry_fusion_fields_and_the_page_is_read_once() -> None:
+    ranked = [(f"p{i}", 10.0 - i) for i in range(8)]
+    gateway = RecordingGateway(
+        respond=lambda body: hits(*ranked, title="boot", colour_family="red", price=30.0)
+    )
+    request = SearchRequest(text="boots", size=3, page=2, facets=False, understanding="off")
+    response = _service(gateway, source_fetch="page").search(request)
+    for body in gateway.rounds[0]:
+        assert "title" not in body["_source"]["includes"]
+        assert "colour_family" in body["_source"]["includes"]
+    page = response["hits"]["hits"]
+    assert [hit["_id"] for hit in page] == ["p3", "p4", "p5"]
+    (read,) = gateway.source_reads  # one _mget, of the page only
+    assert sorted(read) == ["p3", "p4", "p5"]
+    assert all(hit["_source"]["title"] == "boot" for hit in page)
+    assert all(hit["_source"]["price"] == 30.0 for hit in page)
 
 
 def test_an_unknown_product_for_more_like_this_is_not_found() -> None:
@@ -169,3 +195,12 @@ def test_the_log_is_off_unless_the_settings_turn_it_on() -> None:
         embedder=HashEmbedder(),
     )
     assert on.search_log is not None and on.search_log.alias == "products"
+
+
+def test_with_source_fetch_legs_the_legs_carry_whole_products_and_nothing_is_read_after() -> None:
+    gateway = RecordingGateway(respond=lambda body: hits(("a", 2.0), ("b", 1.0), title="boot"))
+    service = _service(gateway, source_fetch="legs")
+    response = service.search(SearchRequest(text="boots", facets=False, understanding="off"))
+    assert all(body["_source"] == {"exclude_vectors": True} for body in gateway.rounds[0])
+    assert gateway.source_reads == []
+    assert [hit["_source"]["title"] for hit in response["hits"]["hits"]] == ["boot", "boot"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from support.fakes import HashEmbedder
 
 from hybrid.images import ImageLimits
-from hybrid.search.vectors import QueryEncoder, mix, normalise
+from hybrid.search.vectors import QueryEncoder, mix, normalise, wire
 
 
 @pytest.fixture
@@ -55,3 +57,12 @@ def test_text_vectors_are_cached_case_and_space_insensitively(encoder: QueryEnco
 def test_mix_with_zero_weight_is_the_image() -> None:
     image = normalise(np.arange(1, 9, dtype=np.float32))
     np.testing.assert_allclose(mix(image, np.ones(8, dtype=np.float32), text_weight=0.0), image)
+
+
+def test_vectors_go_on_the_wire_short_and_exact_to_float32() -> None:
+    rng = np.random.default_rng(3)
+    vector = normalise(rng.standard_normal(512))
+    sent = wire(vector)
+    # Elasticsearch reads float32: what it reads is within 1e-9 of the vector encoded.
+    assert np.allclose(np.asarray(sent, dtype=np.float32), vector, rtol=0, atol=1e-9)
+    assert len(json.dumps(sent)) < 0.7 * len(json.dumps(vector.tolist()))
