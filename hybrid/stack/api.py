@@ -20,6 +20,10 @@ from hybrid.errors import StackError
 from hybrid.settings import Settings
 from hybrid.stack import procs
 
+# Processes started by this process: kept so they are reaped on stop and not garbage-collected
+# while running (the demo's API outlives the command; a test's is stopped at its end).
+_CHILDREN: dict[Path, subprocess.Popen[bytes]] = {}
+
 
 @dataclass(frozen=True)
 class ApiNode:
@@ -106,6 +110,7 @@ def start(
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # outlives the command that started it, like ES and Redis
         )
+    _CHILDREN[node.instance_dir] = process
     node.pid_file.write_text(f"{process.pid}\n")
     try:
         return procs.wait_until(
@@ -124,7 +129,10 @@ def stop(node: ApiNode, *, timeout: float = 30.0) -> bool:
     """Stop the API if it runs (SIGTERM, then SIGKILL); True when a running one was stopped."""
     pid = procs.read_pid(node.pid_file)
     node.pid_file.unlink(missing_ok=True)
-    if pid is None:
-        return False
-    procs.stop_pid(pid, timeout=timeout)
-    return True
+    child = _CHILDREN.pop(node.instance_dir, None)
+    if pid is not None:
+        procs.stop_pid(pid, timeout=timeout)
+    if child is not None:
+        child.kill()  # no-op once it has exited; then reap it
+        child.wait(timeout=timeout)
+    return pid is not None
