@@ -40,6 +40,7 @@ def main() -> int:
         expect(page.locator("#hits > li").first).to_be_visible(timeout=60_000)
         page.wait_for_function(
             "() => [...document.querySelectorAll('#hits img')]"
+            ".filter(i => i.getBoundingClientRect().top < innerHeight)"  # lazy below the fold
             ".every(i => i.complete && i.naturalWidth > 0)",
             timeout=60_000,
         )

@@ -20,7 +20,7 @@ from hybrid.api.auth import SEARCH
 from hybrid.api.errors import ERROR_RESPONSES
 from hybrid.api.products import fetch_product
 from hybrid.api.state import ApiState, get_state
-from hybrid.errors import ProductNotFoundError
+from hybrid.errors import ImageRejectedError, ProductNotFoundError
 from hybrid.images import ImageLimits, load_image
 from hybrid.schema import IMAGES
 from hybrid.settings import Settings
@@ -81,12 +81,20 @@ def product_thumbnail(settings: Settings, product_id: str, n: int) -> bytes:
         raise ProductNotFoundError(
             f"image {n} of product {product_id!r} was sent inline; its bytes are not stored"
         )
-    image = load_image(
-        images[n],
-        root=settings.image_root,
-        limits=ImageLimits.from_settings(settings),
-        product_id=product_id,
-    )
+    try:
+        image = load_image(
+            images[n],
+            root=settings.image_root,
+            limits=ImageLimits.from_settings(settings),
+            product_id=product_id,
+        )
+    except ImageRejectedError as exc:
+        # The loader's message may quote the file's first bytes or the root's path: the
+        # caller chose neither, so it gets the reason only (the log keeps the whole message).
+        raise ImageRejectedError(
+            f"image {n} of product {product_id!r} cannot be shown ({exc.reason})",
+            reason=exc.reason,
+        ) from exc
     return encode_thumbnail(image)
 
 

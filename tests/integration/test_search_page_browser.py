@@ -120,25 +120,199 @@ def search_for(page: Page, text: str) -> None:
     page.get_by_label("Search products").press("Enter")
 
 
+def settled(page: Page) -> None:
+    """Wait until the page has drawn the answer to its latest search (it is busy until then)."""
+    expect(page.locator("#results")).to_have_attribute("aria-busy", "false")
+
+
 def hit_ids(page: Page) -> list[str]:
-    return [str(i) for i in page.locator("#hits > li").evaluate_all("els => els.map(e => e.dataset.id)")]
+    return [
+        str(i) for i in page.locator("#hits > li").evaluate_all("els => els.map(e => e.dataset.id)")
+    ]
 
 
 def test_typing_a_query_shows_hits_understanding_and_leg_bars(page: Page, live: LivePage) -> None:
     page.goto("/")
     search_for(page, "red sneakers")
     expect(page).to_have_url(re.compile(r"/\?q=red\+sneakers$"))
-    expect(page.locator("#status")).to_have_text(re.compile(rf"^{PRODUCTS} products · showing 1–12$"))
+    expect(page.locator("#status")).to_have_text(
+        re.compile(rf"^{PRODUCTS} products · showing 1 to 12$")
+    )
     expect(page.locator("#understanding")).to_contain_text("'red' as colour red")
-    expect(page.locator("#understanding")).to_contain_text("'sneakers' as category Footwear > Sneakers")
+    expect(page.locator("#understanding")).to_contain_text(
+        "'sneakers' as category Footwear > Sneakers"
+    )
     expect(page.locator("#hits > li")).to_have_count(PAGE_SIZE)
     first = page.locator("#hits > li").first
     expect(first.locator("h3")).not_to_be_empty()
     # A text query runs all three legs: each hit shows one bar per leg, with its rank there.
-    expect(first.locator("dl.legs dt")).to_contain_text([re.compile("Words"), re.compile("Image"), re.compile("Text")])
+    expect(first.locator("dl.legs dt")).to_contain_text(
+        [re.compile("^BM25 "), re.compile("^Image kNN "), re.compile("^Text kNN ")]
+    )
     sneakers = [r["title"] for r in live.records if r["category"] == "Footwear > Sneakers"]
     expect(first.locator("h3")).to_have_text(re.compile("|".join(map(re.escape, sneakers))))
     # The thumbnails are the products' own images, served by the API.
     page.wait_for_function(
-        "() => { const i = document.querySelector('#hits img'); return i && i.complete && i.naturalWidth > 0; }"
+        "() => { const i = document.querySelector('#hits img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
     )
+
+
+def test_ticking_facets_filters_the_hits_and_matches_the_count(page: Page) -> None:
+    page.goto("/?q=bag")
+    colours = page.get_by_role("group", name="Colour")
+    expect(colours.get_by_role("checkbox").first).to_be_visible()
+    label = colours.locator("label").first.inner_text()  # e.g. "orange (5)"
+    family, count = re.fullmatch(r"(\w+) \((\d+)\)", label).groups()  # type: ignore[union-attr]
+    colours.get_by_role("checkbox").first.check()
+    expect(page).to_have_url(re.compile(rf"/\?q=bag&colour_family={family}$"))
+    # The facet's count is the number of products the shopper gets by ticking it.
+    expect(page.locator("#status")).to_have_text(re.compile(rf"^{count} products"))
+    expect(page.locator("#hits > li")).to_have_count(min(int(count), PAGE_SIZE))
+    for meta in page.locator("#hits > li p.meta:nth-of-type(2)").all_inner_texts():
+        assert family in meta
+    # Multi-select: a second colour widens the results (OR within a facet); both stay ticked.
+    second = colours.get_by_role("checkbox").nth(1)
+    other = colours.locator("label").nth(1).inner_text()
+    other_family, other_count = re.fullmatch(r"(\w+) \((\d+)\)", other).groups()  # type: ignore[union-attr]
+    second.check()
+    expect(page).to_have_url(re.compile(rf"colour_family={family}&colour_family={other_family}$"))
+    expect(page.locator("#status")).to_have_text(
+        re.compile(rf"^{int(count) + int(other_count)} products")
+    )
+    expect(colours.get_by_role("checkbox", checked=True)).to_have_count(2)
+
+
+def test_a_price_range_keeps_prices_inside_it(page: Page, live: LivePage) -> None:
+    page.goto("/?q=watch")
+    page.get_by_label("From").fill("50")
+    page.get_by_label("to", exact=True).fill("100")
+    page.get_by_role("button", name="Apply price").click()
+    expect(page).to_have_url(re.compile(r"price_min=50&price_max=100$"))
+    inside = [r for r in live.records if 50 <= r["price"] <= 100]
+    expect(page.locator("#status")).to_have_text(re.compile(rf"^{len(inside)} products"))
+    prices = [float(p) for p in page.locator("#hits .price").all_inner_texts()]
+    assert prices and all(50 <= p <= 100 for p in prices)
+
+
+def test_uploading_a_photo_finds_that_product_first(page: Page, live: LivePage) -> None:
+    target = live.records[3]
+    page.goto("/")
+    page.get_by_label("Search by image").set_input_files(live.image_root / target["images"][0])
+    expect(page).to_have_url(re.compile(r"/\?image=[0-9a-f]{12}$"))
+    expect(page.locator("#reference")).to_contain_text("Like your photo")
+    expect(page.locator("#hits > li").first).to_have_attribute("data-id", target["id"])
+    expect(page.locator("#hits > li").first.locator("h3")).to_have_text(target["title"])
+    # A photo query runs the image-vector leg (text-to-image is left out for photos alone).
+    expect(page.locator("#hits > li").first.locator("dl.legs dt").first).to_contain_text(
+        "Image vector #1"
+    )
+
+
+def _rare_family(es: Elasticsearch, live: LivePage, *, besides: str) -> tuple[str, int]:
+    """A colour family that 1 to 5 indexed products have, none of them ``besides``."""
+    for family in ("purple", "green", "yellow", "brown", "pink", "blue", "white", "grey"):
+        clause = colour_clause([family])
+        found = es.count(index=live.settings.index_alias, query=clause)["count"]
+        has_it = es.count(
+            index=live.settings.index_alias,
+            query={"bool": {"filter": [clause, {"ids": {"values": [besides]}}]}},
+        )["count"]
+        if 1 <= found <= 5 and not has_it:
+            return family, int(found)
+    pytest.fail("the generated catalogue has no rare colour family")
+
+
+def test_more_like_this_then_like_this_but_in_a_colour(
+    page: Page, live: LivePage, es: Elasticsearch
+) -> None:
+    page.goto("/?q=sneakers")
+    first = page.locator("#hits > li").first
+    expect(first).to_be_visible()
+    chosen = str(first.get_attribute("data-id"))
+    first.get_by_role("button", name=re.compile("^More like")).click()
+    expect(page).to_have_url(re.compile(rf"/\?like={chosen}$"))
+    expect(page.locator("#reference")).to_contain_text(f"More like product {chosen}")
+    settled(page)
+    expect(page.locator("#hits > li")).to_have_count(PAGE_SIZE)
+    assert chosen not in hit_ids(page)  # the product itself is not "like" itself
+    # The query box now refines the reference: "like this, but in <colour>".
+    family, count = _rare_family(es, live, besides=chosen)
+    refine = page.get_by_label("Refine: like this, but…")
+    expect(refine).to_be_focused()
+    refine.fill(f"in {family}")
+    refine.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/\?q=in\+{family}&like={chosen}$"))
+    expect(page.locator("#understanding")).to_contain_text(f"'{family}' as colour {family}")
+    # Fewer than a page of products have that colour: the requirement is relaxed, and said so.
+    expect(page.locator("#relaxed")).to_have_text(
+        f"Too few products matched colour {family}, so that filter was relaxed: "
+        "other products are shown too."
+    )
+    metas = page.locator("#hits > li p.meta:nth-of-type(2)").all_inner_texts()
+    assert sum(family in meta for meta in metas) == count  # ...and they come first
+    assert all(family in meta for meta in metas[:count])
+
+
+def test_paging_and_the_back_button(page: Page) -> None:
+    page.goto("/")
+    search_for(page, "watch")
+    expect(page.locator("#page-info")).to_have_text(f"Page 1 of {-(-PRODUCTS // PAGE_SIZE)}")
+    expect(page.get_by_role("button", name="Previous page")).to_be_disabled()
+    first_page = hit_ids(page)
+    settled(page)
+    page.get_by_role("button", name="Next page").click()
+    expect(page).to_have_url(re.compile(r"/\?q=watch&page=2$"))
+    expect(page.locator("#page-info")).to_have_text(re.compile("^Page 2 of"))
+    expect(page.locator("#status")).to_have_text(re.compile("showing 13 to 24$"))
+    settled(page)
+    second_page = hit_ids(page)
+    assert len(second_page) == PAGE_SIZE and not set(first_page) & set(second_page)
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/\?q=watch$"))
+    expect(page.locator("#page-info")).to_have_text(re.compile("^Page 1 of"))
+    settled(page)
+    assert hit_ids(page) == first_page
+    page.go_back()  # before the search: the empty page
+    expect(page.locator("#status")).to_have_text(re.compile("^Type what you are looking for"))
+    expect(page.get_by_label("Search products")).to_have_value("")
+    page.go_forward()
+    expect(page.get_by_label("Search products")).to_have_value("watch")
+    expect(page.locator("#hits > li").first).to_have_attribute("data-id", first_page[0])
+
+
+def test_a_link_reproduces_the_search(page: Page, browser: Browser, live: LivePage) -> None:
+    page.goto("/?q=bag&brand=Northvane&page=1")
+    expect(page.get_by_label("Search products")).to_have_value("bag")
+    brands = page.get_by_role("group", name="Brand")
+    expect(brands.get_by_label(re.compile(r"^Northvane \("))).to_be_checked()
+    northvane = sum(r["brand"] == "Northvane" for r in live.records)
+    expect(page.locator("#status")).to_have_text(re.compile(rf"^{northvane} products"))
+
+
+def test_keyboard_only_and_phone_width(browser: Browser, live: LivePage) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=live.url)
+    try:
+        phone = context.new_page()
+        phone.goto("/")
+        phone.keyboard.press("Tab")  # the title link, then the query box
+        phone.keyboard.press("Tab")
+        expect(phone.get_by_label("Search products")).to_be_focused()
+        phone.keyboard.type("backpack")
+        phone.keyboard.press("Enter")
+        expect(phone).to_have_url(re.compile(r"/\?q=backpack$"))
+        expect(phone.locator("#hits > li").first).to_be_visible(timeout=WAIT_MS)
+        for _ in range(6):  # search button, photo input, then the first facet's checkbox
+            phone.keyboard.press("Tab")
+            if phone.evaluate("document.activeElement.type") == "checkbox":
+                break
+        assert phone.evaluate("document.activeElement.type") == "checkbox"
+        phone.keyboard.press("Space")
+        expect(phone).to_have_url(re.compile(r"/\?q=backpack&colour_family=\w+$"), timeout=WAIT_MS)
+        # Readable at phone width: nothing wider than the screen, the hits in one column.
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+        boxes = [phone.locator("#hits > li").nth(i).bounding_box() for i in range(2)]
+        if all(boxes):
+            assert boxes[0]["x"] == boxes[1]["x"]  # type: ignore[index]
+    finally:
+        context.close()

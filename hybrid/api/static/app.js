@@ -11,7 +11,7 @@ const FACETS = [
   ["category", "Category"],
   ["brand", "Brand"],
 ];
-const LEG_NAMES = { bm25: "Words (BM25)", image_knn: "Image vector", text_knn: "Text vector" };
+const LEG_NAMES = { bm25: "BM25", image_knn: "Image kNN", text_knn: "Text kNN" };
 const FIELD_NAMES = { colour_family: "colour", category: "category", brand: "brand" };
 const IMAGE_PREFIX = "hybrid-image:";
 const uploaded = new Map(); // key -> base64, when sessionStorage is full
@@ -213,7 +213,7 @@ function drawResponse(response) {
   const first = (state.page - 1) * PAGE_SIZE + 1;
   $("status").textContent = total === 0
     ? "No products found."
-    : `${total} products · showing ${first}–${first + hits.length - 1}`;
+    : `${total} products · showing ${first} to ${first + hits.length - 1}`;
   setText("understanding", understandingLine(response.understanding));
   setText("relaxed", relaxedNotice(response.understanding));
   drawFacets(response.aggregations || {});
