@@ -212,6 +212,14 @@ def test_uploading_a_photo_finds_that_product_first(page: Page, live: LivePage) 
     expect(page.locator("#hits > li").first.locator("dl.legs dt").first).to_have_text(
         "Image kNN #1"
     )
+    page.wait_for_function(
+        "() => { const i = document.getElementById('reference-img');"
+        " return i.complete && i.naturalWidth > 0; }"
+    )  # the photo itself is shown as the reference
+    # The photo stays in the tab: reloading the URL runs the same search again.
+    page.reload()
+    expect(page.locator("#reference")).to_contain_text("Like your photo")
+    expect(page.locator("#hits > li").first).to_have_attribute("data-id", target["id"])
 
 
 def _rare_family(es: Elasticsearch, live: LivePage, *, besides: str) -> tuple[str, int]:

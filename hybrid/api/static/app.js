@@ -14,7 +14,7 @@ const FACETS = [
 const LEG_NAMES = { bm25: "BM25", image_knn: "Image kNN", text_knn: "Text kNN" };
 const FIELD_NAMES = { colour_family: "colour", category: "category", brand: "brand" };
 const IMAGE_PREFIX = "hybrid-image:";
-const uploaded = new Map(); // key -> base64, when sessionStorage is full
+const uploaded = new Map(); // key -> data URL (also in sessionStorage, unless it is full)
 
 const $ = (id) => document.getElementById(id);
 let state = readState(location.search);
@@ -68,27 +68,32 @@ window.addEventListener("popstate", () => {
 
 // --- uploaded images -------------------------------------------------------------------------
 
-function keepImage(base64) {
+function keepImage(dataUrl) {
   const bytes = new Uint8Array(6);
   crypto.getRandomValues(bytes);
   const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  uploaded.set(key, base64);
+  uploaded.set(key, dataUrl);
   try {
-    sessionStorage.setItem(IMAGE_PREFIX + key, base64);
+    sessionStorage.setItem(IMAGE_PREFIX + key, dataUrl);
   } catch (_quota) {
     // Too large for sessionStorage: it lives in memory until the tab is reloaded.
   }
   return key;
 }
 
-function imageData(key) {
+function imageDataUrl(key) {
   return uploaded.get(key) || sessionStorage.getItem(IMAGE_PREFIX + key);
+}
+
+function imageData(key) {
+  const url = imageDataUrl(key);
+  return url ? url.slice(url.indexOf(",") + 1) : null;
 }
 
 function readFile(file) {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+    reader.onload = () => resolve(String(reader.result)); // data:<type>;base64,<bytes>
     reader.onerror = () => reject(reader.error);
     reader.readAsDataURL(file);
   });
@@ -162,8 +167,7 @@ function fillForm() {
     $("reference-img").src = thumbnailUrl(state.like);
     $("reference-text").textContent = `More like product ${state.like}`;
   } else if (state.image) {
-    const data = imageData(state.image);
-    $("reference-img").src = data ? `data:image/*;base64,${data}` : "";
+    $("reference-img").src = imageDataUrl(state.image) || "";
     $("reference-text").textContent = "Like your photo";
   }
   const refining = Boolean(state.like || state.image);
