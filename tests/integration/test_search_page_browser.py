@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 from conftest import service_unavailable
 from elasticsearch import Elasticsearch
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from support.catalogue import catalogue
 
@@ -329,3 +332,29 @@ def test_keyboard_only_and_phone_width(browser: Browser, live: LivePage) -> None
             assert boxes[0]["x"] == boxes[1]["x"]  # type: ignore[index]
     finally:
         context.close()
+
+
+def test_the_screenshot_command_writes_the_readme_picture(live: LivePage, tmp_path: Path) -> None:
+    out = tmp_path / "page.png"
+    script = Path(__file__).resolve().parents[2] / "scripts" / "screenshot.py"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            "--url",
+            live.url,
+            "--search",
+            "q=sneakers",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    with Image.open(out) as picture:
+        assert picture.format == "PNG" and picture.size == (1280, 1100)
+        # Not a blank page: the hits' images make it colourful.
+        assert len(picture.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 1000
