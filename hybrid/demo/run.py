@@ -3,6 +3,8 @@
 Starts the local Elasticsearch and Redis, generates the demo catalogue, starts a real Celery
 worker, ingests the catalogue through it, runs showcase queries (text->image, a colour synonym,
 image->image, image+text, filtered) and writes an HTML page of the results with thumbnails.
+It ends with the search page up: the HTTP API in the background beside the stack (anonymous
+search on), until ``hybrid stack down``.
 """
 
 from __future__ import annotations
@@ -87,10 +89,29 @@ def run_demo(settings: Settings, *, console: Console) -> Path:
     results = _run_showcases(settings, catalog, console=console)
     page = settings.home / "demo-results.html"
     page.write_text(render_html(results, catalog))
+    console.rule("5. the search page")
+    url = _start_api(settings, console=console)
     console.rule("done")
-    console.print(f"HTML page of the results: {page}")
-    console.print("stop the stack with: .venv/bin/hybrid stack down")
+    console.print(f"HTML page of the showcase queries: {page}")
+    console.print(f"[bold]search page: {url}[/]  (API docs: {url}docs)")
+    console.print("stop the stack and the API with: .venv/bin/hybrid stack down")
     return page
+
+
+def api_settings(settings: Settings) -> Settings:
+    """The demo API's settings: the demo's, with anonymous search on, so the page works."""
+    return settings.model_copy(update={"api_anonymous_search": True})
+
+
+def _start_api(settings: Settings, *, console: Console) -> str:
+    """(Re)start the API in the background beside the stack; return the page's URL."""
+    from hybrid.stack import api
+
+    node = stack.local_api_node(settings)
+    api.stop(node)  # one left by an earlier demo may run older settings
+    seconds = api.start(node, api_settings(settings), extra_env={"HF_HUB_OFFLINE": "1"})
+    console.print(f"API up in {seconds:.1f}s (log: {node.log_file})")
+    return node.url
 
 
 def _ensure_catalog(catalog: Path, *, console: Console) -> None:

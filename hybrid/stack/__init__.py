@@ -1,7 +1,8 @@
 """The embedded default stack: a local Elasticsearch and a Redis on loopback.
 
 ``up`` is idempotent and waits until both answer; services given by ``HYBRID_ES_URL`` /
-``HYBRID_REDIS_URL`` are used as they are and never started or stopped here.
+``HYBRID_REDIS_URL`` are used as they are and never started or stopped here. ``hybrid demo``
+adds the HTTP API (:mod:`hybrid.stack.api`) beside them; ``down`` stops it first.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from hybrid.errors import HybridSearchError
 from hybrid.settings import Settings
+from hybrid.stack import api as api_node
 from hybrid.stack import elasticsearch as es_node
 from hybrid.stack import redis as redis_node
 
@@ -42,6 +44,11 @@ def local_redis_node(settings: Settings) -> redis_node.RedisNode:
     return redis_node.RedisNode(settings.home / "redis", settings.redis_port, appendonly=True)
 
 
+def local_api_node(settings: Settings) -> api_node.ApiNode:
+    """The local stack's background API (``hybrid demo`` starts it)."""
+    return api_node.ApiNode(settings.home / "api", settings.api_port)
+
+
 def up(settings: Settings) -> dict[str, float]:
     """Start whatever local services are configured; return seconds each took to be ready."""
     timings: dict[str, float] = {}
@@ -58,6 +65,8 @@ def up(settings: Settings) -> dict[str, float]:
 def down(settings: Settings) -> list[str]:
     """Stop the local services that run; return the names of those stopped."""
     stopped = []
+    if api_node.stop(local_api_node(settings)):  # first: it talks to the other two
+        stopped.append("api")
     if settings.es_url is None and es_node.stop(local_es_node(settings)):
         stopped.append("elasticsearch")
     if settings.redis_url is None and redis_node.stop(local_redis_node(settings)):
