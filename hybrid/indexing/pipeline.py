@@ -31,8 +31,9 @@ from hybrid.indexing.outcome import (
     Reject,
     record_for_rejects,
 )
-from hybrid.indexing.records import ProductRecord
+from hybrid.indexing.records import ProductRecord, assign_versions
 from hybrid.indexing.validation import validate_records
+from hybrid.indexing.versioning import Checked, Stored, check_versions
 from hybrid.mapping import VectorSpec, check_meta
 from hybrid.settings import Settings
 
@@ -118,6 +119,7 @@ class Ingestor:
                 and the whole batch can be retried (writes are idempotent).
         """
         valid, invalid = validate_records(raw)
+        valid = assign_versions(valid)  # inline and migration runs: ingesting is enqueueing
         self.dead_letter_invalid(invalid, task_id=task_id)
         summary = self.process(valid, attempt=attempt, final=final, task_id=task_id)
         summary.add_rejects([reject for _, reject in invalid])
@@ -145,8 +147,11 @@ class Ingestor:
         """
         self._ready()
         summary = BatchSummary()
-        rejects: list[Reject] = []
-        loaded = [item for r in records if (item := self._load(r, rejects, summary, final))]
+        checked = self._check_versions(records)
+        summary.stale += checked.stale
+        summary.warnings += [note.row() for note in checked.notes]
+        rejects: list[Reject] = list(checked.rejects)
+        loaded = [item for r in checked.write if (item := self._load(r, rejects, summary, final))]
         documents = self._embed(loaded, rejects)
         outcome = es_ops.bulk_write(self.client, self.write_index or self.alias, documents)
         summary.indexed += outcome.indexed
@@ -160,6 +165,12 @@ class Ingestor:
     def dead_letter_invalid(self, invalid: Invalid, *, task_id: str | None = None) -> None:
         """Write records that failed validation to ``<alias>-rejects`` (the raw record kept)."""
         dead_letter_invalid(self.client, self.alias, invalid, task_id=task_id)
+
+    def _check_versions(self, records: Sequence[ProductRecord]) -> Checked:
+        """The versioning rule against the stored documents (docs/versioning.md)."""
+        index = self.write_index or self.alias
+        held = es_ops.stored_versions(self.client, index, [record.id for record in records])
+        return check_versions(records, {key: Stored(*value) for key, value in held.items()})
 
     def _ready(self) -> None:
         if not self._index_ready:

@@ -1,0 +1,110 @@
+"""The versioning rule, checked against what the index holds before a batch is written.
+
+Every product keeps one *kind* of version for life (``docs/versioning.md``):
+
+* ``version`` - an explicit integer below 10^18, compared as given;
+* ``updated_at`` - the record's time in epoch milliseconds;
+* ``assigned`` - records with neither get a time in epoch nanoseconds when they are enqueued
+  (:func:`hybrid.indexing.records.assign_versions`).
+
+The kinds are not comparable (99 is "older" than any timestamp), so a record whose kind differs
+from the stored document's is rejected (``version_kind_mismatch``) instead of being dropped as
+stale or overwriting newer data. A record whose version is at most the stored one is ``stale``
+and skipped before images are loaded or embedded; an equal version with other content is
+reported as a ``same_version`` warning, since the stored content is kept.
+
+Elasticsearch's own check (``version_type=external``) still decides at write time: this pre-read
+only explains and saves work; a concurrent writer cannot make a stale record win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final
+
+from hybrid.indexing.outcome import Reject
+from hybrid.indexing.records import ASSIGNED_FLOOR, ProductRecord, VersionKind
+
+#: The stage of version notes and rejects.
+STAGE: Final = "version"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the index holds for one product: its external version and ``updated_at`` field."""
+
+    version: int
+    updated_at: str | None = None
+
+    def kind(self) -> VersionKind:
+        """The kind of the stored version, told from its value and the document."""
+        if self.version >= ASSIGNED_FLOOR:
+            return "assigned"
+        if self.updated_at is not None and _epoch_ms(self.updated_at) == self.version:
+            return "updated_at"
+        return "version"
+
+
+@dataclass
+class Checked:
+    """A batch sorted by the rule: what to write, what is stale, what is refused."""
+
+    write: list[ProductRecord] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    notes: list[Reject] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def check_versions(records: Sequence[ProductRecord], stored: Mapping[str, Stored]) -> Checked:
+    """Sort ``records`` against the ``stored`` versions of their products (absent: new)."""
+    checked = Checked()
+    for record in records:
+        held = stored.get(record.id)
+        if held is None:
+            checked.write.append(record)
+            continue
+        version = record.external_version()
+        if held.kind() != record.version_kind():
+            checked.rejects.append(_mismatch(record, held))
+        elif version > held.version:
+            checked.write.append(record)
+        else:
+            checked.stale.append(record.id)
+            if version == held.version:
+                checked.notes.append(_same_version(record.id, version))
+    return checked
+
+
+def _mismatch(record: ProductRecord, held: Stored) -> Reject:
+    message = (
+        f"product {record.id!r} is stored with a version of kind {held.kind()!r} "
+        f"({held.version}); this record's is of kind {record.version_kind()!r} "
+        f"({record.external_version()}). A product keeps one kind of version: send "
+        f"{_advice(held.kind())}, or delete the product first (docs/versioning.md)"
+    )
+    return Reject(record.id, STAGE, "version_kind_mismatch", message)
+
+
+def _advice(kind: VersionKind) -> str:
+    return {
+        "version": "an explicit 'version'",
+        "updated_at": "'updated_at' without 'version'",
+        "assigned": "neither 'version' nor 'updated_at'",
+    }[kind]
+
+
+def _same_version(product_id: str, version: int) -> Reject:
+    message = (
+        f"product {product_id!r} is already stored at version {version}; the stored content "
+        "was kept (send a higher version to change it)"
+    )
+    return Reject(product_id, "stale", "same_version", message)
+
+
+def _epoch_ms(text: str) -> int | None:
+    try:
+        return int(datetime.fromisoformat(text).timestamp() * 1000)
+    except ValueError:
+        return None
