@@ -124,7 +124,8 @@ def bounded_copy(value: Any) -> Any:
                 mapping["<left out>"] = f"{len(item) - KEPT_ITEMS} more keys"
         elif isinstance(item, list | tuple):
             kept = list(item[:KEPT_ITEMS])
-            parent[key] = items = [None] * len(kept)
+            items: list[Any] = [None] * len(kept)
+            parent[key] = items
             queue += [(v, items, i, depth + 1) for i, v in enumerate(kept)]
             if len(item) > KEPT_ITEMS:
                 items.append(f"<{len(item) - KEPT_ITEMS} more items left out>")
