@@ -57,12 +57,14 @@ def json_problem(
     max_depth: int = MAX_JSON_DEPTH,
     max_text: int = MAX_JSON_TEXT,
     max_nodes: int = MAX_JSON_NODES,
+    finite: bool = True,
 ) -> str | None:
     """What makes ``value`` unsafe to queue, store or encode, or None when it is bounded.
 
     Walks the value without recursion (a 100,000-deep nesting costs no stack), stopping at the
     first problem: nesting deeper than ``max_depth``, more than ``max_text`` characters of text,
-    more than ``max_nodes`` values, or a float that is NaN or infinite (JSON has neither). The
+    more than ``max_nodes`` values, or (with ``finite``) a float that is NaN or infinite (JSON has
+    neither; a model whose float fields refuse them already passes ``finite=False``). The
     answer names where, what was found and the limit: ``"attributes.a.a.a.a.a.a...: nested
     more than 8 levels deep; that is the limit"``.
     """
@@ -73,9 +75,9 @@ def json_problem(
         nodes += 1
         if nodes > max_nodes:
             return f"more than {max_nodes} values; that is the limit"
-        if len(where) > max_depth and isinstance(item, dict | list):
+        if len(where) >= max_depth and isinstance(item, dict | list):
             return f"{_where(where)}: nested more than {max_depth} levels deep; that is the limit"
-        if isinstance(item, float) and not math.isfinite(item):
+        if finite and isinstance(item, float) and not math.isfinite(item):
             return f"{_where(where)}: {item} is not a finite number (JSON has no NaN or Infinity)"
         if isinstance(item, str) and not (where and where[-1] in _BYTES_KEYS):
             text += len(item)

@@ -78,8 +78,9 @@ class ProductRecord(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _bounded(cls, value: Any) -> Any:
-        # Before any field is looked at: a 500-deep or 50 MB record fails here, cheaply.
-        problem = json_problem(value) if isinstance(value, dict) else None
+        # Before any field is looked at: a 500-deep or 50 MB record fails here, cheaply. Floats
+        # are left to the fields, which refuse NaN and infinities and say where.
+        problem = json_problem(value, finite=False) if isinstance(value, dict) else None
         if problem is not None:
             raise ValueError(problem)
         return value
