@@ -14,7 +14,7 @@ from elasticsearch import ApiError, Elasticsearch
 from hybrid.errors import ElasticsearchRefusedError, IndexingError, SearchUnavailableError
 from hybrid.es.errors import is_transient_status, translated
 from hybrid.mapping import rejects_index
-from hybrid.schema import UPDATED_AT, VECTOR_FIELDS
+from hybrid.schema import VECTOR_FIELDS
 
 
 @dataclass
@@ -177,18 +177,17 @@ def _reject_id(reject: dict[str, Any]) -> str | None:
 
 def stored_versions(
     client: Elasticsearch, index: str, ids: Sequence[str]
-) -> dict[str, tuple[int, str | None]]:
-    """``id -> (external version, updated_at field or None)`` of the ids ``index`` holds."""
+) -> dict[str, tuple[int, dict[str, Any]]]:
+    """``id -> (external version, stored source without vectors)`` of the ids ``index`` holds."""
     if not ids:
         return {}
     with translated(f"reading versions from {index!r}"):
-        response = client.mget(index=index, ids=list(ids), source_includes=[UPDATED_AT])
-    found: dict[str, tuple[int, str | None]] = {}
-    for doc in response["docs"]:
-        if doc.get("found"):
-            updated = doc.get("_source", {}).get(UPDATED_AT)
-            found[str(doc["_id"])] = (int(doc["_version"]), str(updated) if updated else None)
-    return found
+        response = client.mget(index=index, ids=list(ids), source_excludes=list(VECTOR_FIELDS))
+    return {
+        str(doc["_id"]): (int(doc["_version"]), dict(doc.get("_source") or {}))
+        for doc in response["docs"]
+        if doc.get("found")
+    }
 
 
 def get_product(client: Elasticsearch, alias: str, product_id: str) -> dict[str, Any] | None:

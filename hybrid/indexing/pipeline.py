@@ -170,7 +170,9 @@ class Ingestor:
         """The versioning rule against the stored documents (docs/versioning.md)."""
         index = self.write_index or self.alias
         held = es_ops.stored_versions(self.client, index, [record.id for record in records])
-        return check_versions(records, {key: Stored(*value) for key, value in held.items()})
+        return check_versions(
+            records, {key: Stored(v, source) for key, (v, source) in held.items()}
+        )
 
     def _ready(self) -> None:
         if not self._index_ready:

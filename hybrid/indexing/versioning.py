@@ -11,7 +11,8 @@ The kinds are not comparable (99 is "older" than any timestamp), so a record who
 from the stored document's is rejected (``version_kind_mismatch``) instead of being dropped as
 stale or overwriting newer data. A record whose version is at most the stored one is ``stale``
 and skipped before images are loaded or embedded; an equal version with other content is
-reported as a ``same_version`` warning, since the stored content is kept.
+reported as a ``same_version`` warning, since the stored content is kept (an equal version
+with equal content is a plain redelivery: stale, no warning).
 
 Elasticsearch's own check (``version_type=external``) still decides at write time: this pre-read
 only explains and saves work; a concurrent writer cannot make a stale record win.
@@ -22,29 +23,63 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
+from hybrid import schema as f
+from hybrid.indexing.documents import record_fields
 from hybrid.indexing.outcome import Reject
 from hybrid.indexing.records import ASSIGNED_FLOOR, ProductRecord, VersionKind
+from hybrid.schema import UPDATED_AT
 
-#: The stage of version notes and rejects.
+#: The stage of version rejects.
 STAGE: Final = "version"
+#: Every field :func:`record_fields` may write: what "the same content" compares.
+RECORD_KEYS: Final = frozenset(
+    {
+        f.ID,
+        f.GROUP_ID,
+        f.TITLE,
+        f.DESCRIPTION,
+        f.BRAND,
+        f.CATEGORY,
+        f.CATEGORY_PATH,
+        f.CATEGORY_TEXT,
+        f.COLOUR,
+        f.COLOUR_FAMILY,
+        f.MATERIAL,
+        f.PATTERN,
+        f.PRICE,
+        f.STOCK,
+        f.IN_STOCK,
+        f.ATTRIBUTES,
+        f.IMAGES,
+        f.UPDATED_AT,
+    }
+)
 
 
 @dataclass(frozen=True)
 class Stored:
-    """What the index holds for one product: its external version and ``updated_at`` field."""
+    """What the index holds for one product: its external version and its document (vectors
+    left out)."""
 
     version: int
-    updated_at: str | None = None
+    source: Mapping[str, Any] = field(default_factory=dict)
 
     def kind(self) -> VersionKind:
         """The kind of the stored version, told from its value and the document."""
         if self.version >= ASSIGNED_FLOOR:
             return "assigned"
-        if self.updated_at is not None and _epoch_ms(self.updated_at) == self.version:
+        updated_at = self.source.get(UPDATED_AT)
+        if isinstance(updated_at, str) and _epoch_ms(updated_at) == self.version:
             return "updated_at"
         return "version"
+
+    def same_content(self, record: ProductRecord) -> bool:
+        """True when ``record`` would index exactly what is stored (a plain redelivery)."""
+        fields = record_fields(record)
+        stored = {key: self.source[key] for key in RECORD_KEYS if key in self.source}
+        return fields == stored
 
 
 @dataclass
@@ -72,7 +107,7 @@ def check_versions(records: Sequence[ProductRecord], stored: Mapping[str, Stored
             checked.write.append(record)
         else:
             checked.stale.append(record.id)
-            if version == held.version:
+            if version == held.version and not held.same_content(record):
                 checked.notes.append(_same_version(record.id, version))
     return checked
 

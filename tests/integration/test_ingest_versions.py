@@ -67,3 +67,6 @@ def test_the_same_version_with_other_content_is_stale_and_reported(
     [note] = summary.warnings
     assert (note["id"], note["stage"], note["reason"]) == ("seven", "stale", "same_version")
     assert _title(es, settings.index_alias, "seven") == ("Seven", 7)
+    # The same version with the same content is a plain redelivery: stale, nothing to say.
+    again = _ingest(ingestor, {"id": "seven", "title": "Seven", "version": 7})
+    assert (again.stale, again.warnings) == (["seven"], [])

@@ -48,8 +48,8 @@ def test_stale_writes_are_stale_and_stored_versions_read_back(
     outcome = es_ops.bulk_write(es, index_name, [("a", 5, {}), ("b", 2, {})])
     assert (outcome.stale, outcome.indexed) == (["a"], ["b"])
     assert es_ops.stored_versions(es, index_name, ["a", "b", "absent"]) == {
-        "a": (5, "2025-01-01T00:00:00+00:00"),
-        "b": (2, None),
+        "a": (5, {"updated_at": "2025-01-01T00:00:00+00:00"}),
+        "b": (2, {}),
     }
 
 

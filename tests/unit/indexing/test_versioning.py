@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 
+from hybrid.indexing.documents import record_fields
 from hybrid.indexing.records import ProductRecord
 from hybrid.indexing.versioning import Stored, check_versions
 
 NOW_NS = 1_780_000_000_000_000_000
 AT = "2025-01-01T00:00:00+00:00"
 AT_MS = 1_735_689_600_000
+DATED = Stored(AT_MS, {"updated_at": AT})
 
 
 def _record(**fields: Any) -> ProductRecord:
@@ -22,8 +24,8 @@ def _record(**fields: Any) -> ProductRecord:
     ("stored", "kind"),
     [
         (Stored(7), "version"),
-        (Stored(7, updated_at=AT), "version"),  # both given: the explicit version counted
-        (Stored(AT_MS, updated_at=AT), "updated_at"),
+        (Stored(7, {"updated_at": AT}), "version"),  # both given: the explicit version counted
+        (Stored(AT_MS, {"updated_at": AT}), "updated_at"),
         (Stored(NOW_NS), "assigned"),
     ],
 )
@@ -40,20 +42,32 @@ def test_new_products_and_newer_versions_are_written_older_ones_are_stale() -> N
     assert (checked.stale, checked.notes, checked.rejects) == (["old"], [], [])
 
 
-def test_the_same_version_is_stale_and_reported_not_silent() -> None:
-    checked = check_versions([_record(version=7, title="Other title")], {"sku-1": Stored(7)})
+def test_the_same_version_with_other_content_is_stale_and_reported_not_silent() -> None:
+    stored = Stored(7, record_fields(_record(version=7)))
+    checked = check_versions([_record(version=7, title="Other title")], {"sku-1": stored})
     assert (checked.write, checked.stale) == ([], ["sku-1"])
     [note] = checked.notes
     assert (note.stage, note.reason) == ("stale", "same_version")
     assert "already stored at version 7; the stored content was kept" in note.message
 
 
+def test_a_plain_redelivery_is_stale_without_a_note() -> None:
+    record = _record(version=7, price=12.5, attributes={"size": ["40"]}, updated_at=AT)
+    stored = Stored(7, {**record_fields(record), "text_vector_model": "x", "indexed_at": AT})
+    checked = check_versions([record], {"sku-1": stored})
+    assert (checked.stale, checked.notes) == (["sku-1"], [])
+
+
 @pytest.mark.parametrize(
     ("fields", "stored", "kinds"),
     [
-        ({"version": 99}, Stored(AT_MS, updated_at=AT), ("'updated_at'", "'version'")),
+        ({"version": 99}, Stored(AT_MS, {"updated_at": AT}), ("'updated_at'", "'version'")),
         ({"updated_at": AT}, Stored(5), ("'version'", "'updated_at'")),
-        ({"version": NOW_NS + 1}, Stored(AT_MS, updated_at=AT), ("'updated_at'", "'assigned'")),
+        (
+            {"version": NOW_NS + 1},
+            Stored(AT_MS, {"updated_at": AT}),
+            ("'updated_at'", "'assigned'"),
+        ),
         ({"version": 99}, Stored(NOW_NS), ("'assigned'", "'version'")),
     ],
 )
