@@ -7,8 +7,10 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from hybrid import es as es_ops
 from hybrid.indexing.outcome import BatchSummary
 from hybrid.indexing.pipeline import Ingestor
+from hybrid.indexing.records import next_assigned_version
 from hybrid.settings import Settings
 
 
@@ -30,6 +32,10 @@ def test_corrections_without_a_version_win_over_what_came_before(
     title, version = _title(es, settings.index_alias, "plain")
     print(f"second record without a version: indexed {summary.indexed}, stored version {version}")
     assert summary.indexed == ["plain"] and title == "Red shoe, corrected"
+    # A delete without a version (the API's default: an assigned one) takes effect on it.
+    alias = settings.index_alias
+    assert es_ops.delete_product(ingestor.client, alias, "plain", next_assigned_version())
+    assert not es.exists(index=alias, id="plain")
 
 
 def test_a_product_indexed_by_updated_at_refuses_an_explicit_version_with_a_reason(
