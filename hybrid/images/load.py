@@ -237,7 +237,7 @@ def _read_path(raw: str, *, root: Path | None, limits: ImageLimits, who: str) ->
             reason="path_outside_root",
         ) from exc
     except OSError as exc:
-        raise _unreadable(who, raw, exc) from exc
+        raise _unreadable(who, raw, exc, resolved) from exc
     with os.fdopen(fd, "rb") as handle:
         try:
             info = os.fstat(handle.fileno())
@@ -247,7 +247,7 @@ def _read_path(raw: str, *, root: Path | None, limits: ImageLimits, who: str) ->
                 raise too_large(who, info.st_size, limits.max_bytes)
             data = handle.read(limits.max_bytes + 1)  # the file may have grown since fstat()
         except OSError as exc:
-            raise _unreadable(who, raw, exc) from exc
+            raise _unreadable(who, raw, exc, resolved) from exc
     if len(data) > limits.max_bytes:
         raise too_large(who, len(data), limits.max_bytes)
     return data
@@ -295,9 +295,12 @@ def _is_link(name: str, dir_fd: int) -> bool:
         return False
 
 
-def _unreadable(who: str, raw: str, exc: OSError) -> ImageRejectedError:
+def _unreadable(who: str, raw: str, exc: OSError, path: Path) -> ImageRejectedError:
+    # Opened relative to a directory, the error names one component: name the whole path (the
+    # API keeps absolute paths out of its answers and logs them).
+    found = f"[Errno {exc.errno}] {exc.strerror}: {str(path)!r}" if exc.errno else str(exc)
     return ImageRejectedError(
-        f"{who}: expected a readable file at {raw!r} under the image root; found {exc}",
+        f"{who}: expected a readable file at {raw!r} under the image root; found {found}",
         reason="not_found",
     )
 
