@@ -147,12 +147,17 @@ class Ingestor:
         """
         self._ready()
         summary = BatchSummary()
-        checked = self._check_versions(records)
+        rejects: list[Reject] = []
+        loaded = [item for r in records if (item := self._load(r, rejects, summary, final))]
+        documents = self._embed(loaded, rejects)
+        # Right before the write, like the write: an outage costs an attempt the same time
+        # (images, embedding) as before, so retries are not spent faster.
+        checked = self._check_versions([item.record for item in loaded], documents)
         summary.stale += checked.stale
         summary.warnings += [note.row() for note in checked.notes]
-        rejects: list[Reject] = list(checked.rejects)
-        loaded = [item for r in checked.write if (item := self._load(r, rejects, summary, final))]
-        documents = self._embed(loaded, rejects)
+        rejects += checked.rejects
+        writable = {record.id for record in checked.write}
+        documents = [document for document in documents if document[0] in writable]
         outcome = es_ops.bulk_write(self.client, self.write_index or self.alias, documents)
         summary.indexed += outcome.indexed
         summary.stale += outcome.stale
@@ -166,13 +171,16 @@ class Ingestor:
         """Write records that failed validation to ``<alias>-rejects`` (the raw record kept)."""
         dead_letter_invalid(self.client, self.alias, invalid, task_id=task_id)
 
-    def _check_versions(self, records: Sequence[ProductRecord]) -> Checked:
-        """The versioning rule against the stored documents (docs/versioning.md)."""
+    def _check_versions(
+        self, records: Sequence[ProductRecord], documents: Sequence[tuple[str, int, Any]]
+    ) -> Checked:
+        """The versioning rule against the stored documents (docs/versioning.md), for the
+        records whose documents were built."""
+        built = {doc_id for doc_id, _, _ in documents}
+        records = [record for record in records if record.id in built]
         index = self.write_index or self.alias
         held = es_ops.stored_versions(self.client, index, [record.id for record in records])
-        return check_versions(
-            records, {key: Stored(v, source) for key, (v, source) in held.items()}
-        )
+        return check_versions(records, {key: Stored(*found) for key, found in held.items()})
 
     def _ready(self) -> None:
         if not self._index_ready:

@@ -10,12 +10,13 @@ Every product keeps one *kind* of version for life (``docs/versioning.md``):
 The kinds are not comparable (99 is "older" than any timestamp), so a record whose kind differs
 from the stored document's is rejected (``version_kind_mismatch``) instead of being dropped as
 stale or overwriting newer data. A record whose version is at most the stored one is ``stale``
-and skipped before images are loaded or embedded; an equal version with other content is
+and left out of the ``_bulk`` (checked right before it, after embedding: an outage costs
+each retry what it did before); an equal version with other content is
 reported as a ``same_version`` warning, since the stored content is kept (an equal version
 with equal content is a plain redelivery: stale, no warning).
 
 Elasticsearch's own check (``version_type=external``) still decides at write time: this pre-read
-only explains and saves work; a concurrent writer cannot make a stale record win.
+only explains; a concurrent writer cannot make a stale record win.
 """
 
 from __future__ import annotations
