@@ -7,7 +7,6 @@ are reported in the answer (index, id, errors) and not enqueued.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, Final
@@ -29,7 +28,7 @@ from hybrid.errors import (
     ProductNotFoundError,
     SearchUnavailableError,
 )
-from hybrid.indexing.records import ProductRecord
+from hybrid.indexing.records import ProductRecord, next_assigned_version
 from hybrid.settings import Settings
 from hybrid.validation import problems
 
@@ -121,12 +120,15 @@ async def delete_product(
             ge=0,
             le=MAX_VERSION,
             description="Delete unless the index holds a newer version; "
-            "default: now in epoch milliseconds.",
+            "default: now in epoch nanoseconds, above every version stored before "
+            "(docs/versioning.md).",
         ),
     ] = None,
 ) -> DeleteAccepted:
     """Enqueue a delete task; a newer version already in the index survives it."""
-    effective = int(time.time() * 1000) if version is None else version
+    # Now, as the versions assigned at enqueue are: above any explicit version, any updated_at
+    # and any product ingested before, so a delete without a version always takes effect.
+    effective = next_assigned_version() if version is None else version
 
     def enqueue() -> str:
         from hybrid.indexing.queue import enqueue_delete

@@ -21,7 +21,14 @@ The functions are re-exported here, so callers write ``from hybrid import es`` a
 """
 
 from hybrid.es.client import Client, cluster_status, make_client
-from hybrid.es.documents import BulkOutcome, bulk_write, delete_product, get_product, write_rejects
+from hybrid.es.documents import (
+    BulkOutcome,
+    bulk_write,
+    delete_product,
+    get_product,
+    stored_versions,
+    write_rejects,
+)
 from hybrid.es.errors import translated
 from hybrid.es.indices import (
     alias_target,
@@ -72,6 +79,7 @@ __all__ = [
     "searchlog_summary",
     "sources",
     "stored_vectors",
+    "stored_versions",
     "swap_alias",
     "translated",
     "write_rejects",

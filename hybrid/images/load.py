@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import io
+import logging
+import os
 import re
 import stat
 import struct
@@ -28,6 +31,9 @@ from hybrid.images.limits import ImageLimits, subject, too_large
 _FORMAT_ALIASES = {"MPO": "JPEG"}
 # Pillow signals bad or truncated data with a wide range of exception types.
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, struct.error)
+# "Image size (10000000000 pixels) exceeds limit of 178956970 pixels, could be ..."
+_PILLOW_PIXELS = re.compile(r"\((\d+) pixels\)")
+logger = logging.getLogger(__name__)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -127,8 +133,11 @@ def decode_image_bytes(
     who = subject(product_id)
     if len(data) > limits.max_bytes:
         raise too_large(who, len(data), limits.max_bytes)
-    with warnings.catch_warnings():
-        # Pillow's own bomb guard warns (then errors) far above our cap; make both a rejection.
+    with warnings.catch_warnings(record=True) as caught:
+        # A malformed EXIF block makes Pillow warn once per bad tag (thousands): keep them here
+        # and log one line. Pillow's own bomb guard warns (then errors) far above our cap: make
+        # both a rejection.
+        warnings.simplefilter("always")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = _open_checked(data, limits=limits, who=who)
         try:
@@ -136,12 +145,25 @@ def decode_image_bytes(
             image.load()
             return _to_rgb(ImageOps.exif_transpose(image))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _bomb(who, exc) from exc
+            raise _bomb(who, exc, limits) from exc
         except (*_DECODE_ERRORS, zlib.error) as exc:
             raise ImageRejectedError(
                 f"{who} could not be decoded (truncated or corrupt {image.format}): {exc}",
                 reason="corrupt",
             ) from exc
+        finally:
+            _log_decoder_warnings(who, caught)
+
+
+def _log_decoder_warnings(who: str, caught: list[warnings.WarningMessage]) -> None:
+    """One log line for all the warnings a decode raised, however many there were."""
+    if caught:
+        logger.warning(
+            "%s: the decoder warned %d times (malformed metadata such as EXIF); first: %s",
+            who,
+            len(caught),
+            caught[0].message,
+        )
 
 
 def _open_checked(data: bytes, *, limits: ImageLimits, who: str) -> Image.Image:
@@ -150,7 +172,7 @@ def _open_checked(data: bytes, *, limits: ImageLimits, who: str) -> Image.Image:
         # Only the allowed decoders even look at the bytes: less parser surface.
         image = Image.open(io.BytesIO(data), formats=sorted(limits.allowed_formats))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _bomb(who, exc) from exc
+        raise _bomb(who, exc, limits) from exc
     except (UnidentifiedImageError, *_DECODE_ERRORS) as exc:
         raise ImageRejectedError(
             f"{who} is not a supported image; expected one of {_names(limits)}, "
@@ -198,24 +220,89 @@ def _wide_to_l(image: Image.Image) -> Image.Image:
 
 
 def _read_path(raw: str, *, root: Path | None, limits: ImageLimits, who: str) -> bytes:
-    """Read a file that must resolve (symlinks included) inside ``root``."""
+    """Read a file that must resolve (symlinks included) inside ``root``.
+
+    The path is resolved and checked, then opened component by component from the root with
+    ``O_NOFOLLOW``: the resolved path has no links left, so a link met while opening was swapped
+    in after the check, and the load is refused instead of following it out of the root.
+    """
     resolved = _inside_root(raw, root=root, who=who)
+    base = root.resolve() if root is not None else resolved.parent
     try:
-        info = resolved.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise FileNotFoundError(f"{resolved} is not a regular file")
-        if info.st_size > limits.max_bytes:
-            raise too_large(who, info.st_size, limits.max_bytes)
-        with resolved.open("rb") as handle:
-            data = handle.read(limits.max_bytes + 1)  # the file may have grown since stat()
-    except OSError as exc:
+        fd = _open_beneath(base, resolved.relative_to(base).parts)
+    except _SwappedLinkError as exc:
         raise ImageRejectedError(
-            f"{who}: expected a readable file at {raw!r} under the image root; found {exc}",
-            reason="not_found",
+            f"{who}: path {raw!r} changed while it was opened (a symbolic link at {exc}); "
+            "expected a file under the image root",
+            reason="path_outside_root",
         ) from exc
+    except OSError as exc:
+        raise _unreadable(who, raw, exc, resolved) from exc
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise FileNotFoundError(f"{raw!r} is not a regular file")
+            if info.st_size > limits.max_bytes:
+                raise too_large(who, info.st_size, limits.max_bytes)
+            data = handle.read(limits.max_bytes + 1)  # the file may have grown since fstat()
+        except OSError as exc:
+            raise _unreadable(who, raw, exc, resolved) from exc
     if len(data) > limits.max_bytes:
         raise too_large(who, len(data), limits.max_bytes)
     return data
+
+
+class _SwappedLinkError(OSError):
+    """A component of an already resolved path is a symbolic link now."""
+
+
+def _open_beneath(base: Path, parts: tuple[str, ...]) -> int:
+    """A read-only descriptor of ``base/parts...``, never following a symbolic link.
+
+    Raises:
+        _SwappedLinkError: a component is a link (it was not when the path was resolved).
+        OSError: a component is missing or unreadable.
+    """
+    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            # O_NONBLOCK: a FIFO swapped in opens at once (and fails the regular-file check).
+            flags = os.O_RDONLY | os.O_NOFOLLOW | (os.O_NONBLOCK if last else os.O_DIRECTORY)
+            try:
+                child = os.open(part, flags, dir_fd=fd)
+            except OSError as exc:
+                # ELOOP: O_NOFOLLOW met a link. ENOTDIR: O_DIRECTORY met one (or a file).
+                if exc.errno == errno.ELOOP or (exc.errno == errno.ENOTDIR and _is_link(part, fd)):
+                    raise _SwappedLinkError(str(Path(*parts[: depth + 1]))) from exc
+                raise
+            os.close(fd)
+            fd = child
+        if not parts:
+            raise IsADirectoryError(f"{base} is the image root itself")
+        os.set_blocking(fd, True)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _is_link(name: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _unreadable(who: str, raw: str, exc: OSError, path: Path) -> ImageRejectedError:
+    # Opened relative to a directory, the error names one component: name the whole path (the
+    # API keeps absolute paths out of its answers and logs them).
+    found = f"[Errno {exc.errno}] {exc.strerror}: {str(path)!r}" if exc.errno else str(exc)
+    return ImageRejectedError(
+        f"{who}: expected a readable file at {raw!r} under the image root; found {found}",
+        reason="not_found",
+    )
 
 
 def _inside_root(raw: str, *, root: Path | None, who: str) -> Path:
@@ -246,5 +333,14 @@ def _names(limits: ImageLimits) -> str:
     return ", ".join(sorted(limits.allowed_formats))
 
 
-def _bomb(who: str, exc: Exception) -> ImageRejectedError:
-    return ImageRejectedError(f"{who} has too many pixels: {exc}", reason="too_many_pixels")
+def _bomb(who: str, exc: Exception, limits: ImageLimits) -> ImageRejectedError:
+    """Pillow's own guard fired (before our header check could): quote our limit, not its own,
+    unless the image is within ours (then Pillow's bound is the one that refused it)."""
+    found = _PILLOW_PIXELS.search(str(exc))
+    pixels = int(found.group(1)) if found else None
+    size = f"{pixels:,} px" if pixels is not None else "more pixels than the decoder opens"
+    if pixels is not None and pixels <= limits.max_pixels:
+        bound = f"the decoder's own bound is {(Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} megapixels"
+    else:
+        bound = f"the limit is {limits.max_pixels / 1e6:g} megapixels"
+    return ImageRejectedError(f"{who} is {size}; {bound}", reason="too_many_pixels")

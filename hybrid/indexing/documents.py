@@ -23,19 +23,9 @@ def embedding_text(record: ProductRecord) -> str:
     return " ".join(part for part in parts if part)
 
 
-def build_document(
-    record: ProductRecord,
-    image_vector: np.ndarray | None,
-    text_vector: np.ndarray,
-    *,
-    image_colour: tuple[str, tuple[int, int, int]] | None,
-    model_id: str,
-    now: datetime,
-) -> dict[str, Any]:
-    """The Elasticsearch document for ``record`` (fields as in :mod:`hybrid.schema`).
-
-    Fields without a value are left out rather than stored as null or empty.
-    """
+def record_fields(record: ProductRecord) -> dict[str, Any]:
+    """The fields of the document that come from the record alone (no vectors, no times of
+    indexing); empty ones left out. Two records with equal fields index the same content."""
     path = record.category_path()
     doc: dict[str, Any] = {
         f.ID: record.id,
@@ -55,12 +45,29 @@ def build_document(
         f.IN_STOCK: _in_stock(record),
         f.ATTRIBUTES: record.attributes,
         f.IMAGES: [ref.path or ref.url or "<bytes>" for ref in record.images],
-        f.TEXT_VECTOR: text_vector.tolist(),
-        f.MODEL_ID: model_id,
-        f.MAPPING_VERSION: mapping_version(),
         f.UPDATED_AT: record.updated_at.isoformat() if record.updated_at else None,
-        f.INDEXED_AT: now.isoformat(),
     }
+    return {key: value for key, value in doc.items() if value not in (None, "", [], {})}
+
+
+def build_document(
+    record: ProductRecord,
+    image_vector: np.ndarray | None,
+    text_vector: np.ndarray,
+    *,
+    image_colour: tuple[str, tuple[int, int, int]] | None,
+    model_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The Elasticsearch document for ``record`` (fields as in :mod:`hybrid.schema`).
+
+    Fields without a value are left out rather than stored as null or empty.
+    """
+    doc = record_fields(record)
+    doc[f.TEXT_VECTOR] = text_vector.tolist()
+    doc[f.MODEL_ID] = model_id
+    doc[f.MAPPING_VERSION] = mapping_version()
+    doc[f.INDEXED_AT] = now.isoformat()
     if image_vector is not None:
         doc[f.IMAGE_VECTOR] = image_vector.tolist()
     if image_colour is not None:

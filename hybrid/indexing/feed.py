@@ -7,6 +7,7 @@ The demo catalogue (:mod:`hybrid.demo.catalog`) writes and reads its files throu
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,20 +28,46 @@ def feed_files(path: Path) -> list[Path]:
 
 def read_jsonl(file: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """``(line number, object)`` per non-empty line; a line that is no JSON object gives
-    ``(line number, reason)`` instead."""
-    with file.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
+    ``(line number, reason)`` instead.
+
+    Lines are read as bytes and decoded one by one, so a byte that is not UTF-8 costs its own
+    line only. JSON is strict: ``NaN``, ``Infinity`` and numbers too large for a float are
+    refused (Python's ``json`` accepts them; Elasticsearch and the JSON the workers receive do
+    not).
+    """
+    with file.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
                 continue
-            try:
-                item = json.loads(line)
-            except ValueError as exc:
-                yield number, f"not JSON: {exc}"
-                continue
-            if not isinstance(item, dict):
-                yield number, f"not a JSON object: {type(item).__name__}"
-                continue
-            yield number, item
+            yield number, parse_line(raw)
+
+
+def parse_line(raw: bytes) -> dict[str, Any] | str:
+    """One feed line as a JSON object, or the reason it is not one."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
+    try:
+        item = json.loads(line, parse_constant=_no_constant, parse_float=_finite_float)
+    except RecursionError:
+        return "not JSON this reader can take: nested too deeply"
+    except ValueError as exc:
+        return f"not JSON: {exc}"
+    if not isinstance(item, dict):
+        return f"not a JSON object: {type(item).__name__}"
+    return item
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON (no NaN or Infinity)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} does not fit a float")
+    return value
 
 
 def read_feed(path: Path) -> Iterator[dict[str, Any]]:
@@ -57,6 +84,6 @@ def count_lines(path: Path) -> int:
     """Non-empty lines in the feed, for the progress bar."""
     total = 0
     for file in feed_files(path):
-        with file.open(encoding="utf-8") as lines:
+        with file.open("rb") as lines:
             total += sum(1 for line in lines if line.strip())
     return total

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +15,11 @@ from hybrid.indexing.records import ProductRecord
 PARTIAL: Final = "image_partial"
 #: Longest message kept in a reject.
 MAX_MESSAGE: Final = 2000
+#: The raw record kept beside a reject: nesting, string length and values, bounded.
+KEPT_DEPTH: Final = 6
+KEPT_STRING: Final = 2000
+KEPT_VALUES: Final = 2000
+KEPT_ITEMS: Final = 100
 
 
 @dataclass
@@ -41,11 +48,11 @@ class Reject:
             "product_id": self.product_id,
             "stage": self.stage,
             "reason": self.reason,
-            "message": self.message,
+            "message": self.message[:MAX_MESSAGE],
             "attempts": attempts,
             "task_id": task_id,
             "time": datetime.now(UTC).isoformat(),
-            "record": record,
+            "record": bounded_copy(record),
         }
 
 
@@ -87,3 +94,52 @@ def record_for_rejects(record: ProductRecord | None) -> dict[str, Any]:
         if image.get("data"):
             image["data"] = f"<{len(image['data'])} base64 chars>"
     return data
+
+
+def bounded_copy(value: Any) -> Any:
+    """A JSON-safe copy of ``value`` Elasticsearch will store whatever came in.
+
+    Without recursion: containers deeper than :data:`KEPT_DEPTH` become a note, strings are cut
+    at :data:`KEPT_STRING` characters, NaN and infinities become strings, and after
+    :data:`KEPT_VALUES` values the rest is left out. A record that was refused for being
+    unbounded is still kept, trimmed, for whoever fixes and replays it.
+    """
+    root: list[Any] = [None]
+    budget = KEPT_VALUES
+    # Breadth first (the top-level fields are kept before deep details): (value, the container
+    # to put its copy in, the key or index there, depth).
+    queue: deque[tuple[Any, Any, Any, int]] = deque([(value, root, 0, 0)])
+    while queue:
+        item, parent, key, depth = queue.popleft()
+        budget -= 1
+        if budget < 0:
+            parent[key] = "<left out: too many values>"
+        elif isinstance(item, dict | list | tuple) and depth >= KEPT_DEPTH:
+            parent[key] = f"<{type(item).__name__} nested more than {KEPT_DEPTH} deep>"
+        elif isinstance(item, dict):
+            pairs = [(str(k)[:KEPT_STRING], v) for k, v in list(item.items())[:KEPT_ITEMS]]
+            parent[key] = mapping = dict.fromkeys(k for k, _ in pairs)
+            queue += [(v, mapping, k, depth + 1) for k, v in pairs]
+            if len(item) > KEPT_ITEMS:
+                mapping["<left out>"] = f"{len(item) - KEPT_ITEMS} more keys"
+        elif isinstance(item, list | tuple):
+            kept = list(item[:KEPT_ITEMS])
+            items: list[Any] = [None] * len(kept)
+            parent[key] = items
+            queue += [(v, items, i, depth + 1) for i, v in enumerate(kept)]
+            if len(item) > KEPT_ITEMS:
+                items.append(f"<{len(item) - KEPT_ITEMS} more items left out>")
+        else:
+            parent[key] = _scalar(item)
+    return root[0]
+
+
+def _scalar(item: Any) -> Any:
+    if isinstance(item, float) and not math.isfinite(item):
+        return str(item)
+    if item is None or isinstance(item, bool | int | float):
+        return item
+    text = item if isinstance(item, str) else repr(item)
+    if len(text) > KEPT_STRING:
+        return f"{text[:KEPT_STRING]}<... {len(text) - KEPT_STRING} more characters>"
+    return text

@@ -31,8 +31,9 @@ from hybrid.indexing.outcome import (
     Reject,
     record_for_rejects,
 )
-from hybrid.indexing.records import ProductRecord
+from hybrid.indexing.records import ProductRecord, assign_versions
 from hybrid.indexing.validation import validate_records
+from hybrid.indexing.versioning import Checked, Stored, check_versions
 from hybrid.mapping import VectorSpec, check_meta
 from hybrid.settings import Settings
 
@@ -118,6 +119,7 @@ class Ingestor:
                 and the whole batch can be retried (writes are idempotent).
         """
         valid, invalid = validate_records(raw)
+        valid = assign_versions(valid)  # inline and migration runs: ingesting is enqueueing
         self.dead_letter_invalid(invalid, task_id=task_id)
         summary = self.process(valid, attempt=attempt, final=final, task_id=task_id)
         summary.add_rejects([reject for _, reject in invalid])
@@ -148,6 +150,14 @@ class Ingestor:
         rejects: list[Reject] = []
         loaded = [item for r in records if (item := self._load(r, rejects, summary, final))]
         documents = self._embed(loaded, rejects)
+        # Right before the write, like the write: an outage costs an attempt the same time
+        # (images, embedding) as before, so retries are not spent faster.
+        checked = self._check_versions([item.record for item in loaded], documents)
+        summary.stale += checked.stale
+        summary.warnings += [note.row() for note in checked.notes]
+        rejects += checked.rejects
+        writable = {record.id for record in checked.write}
+        documents = [document for document in documents if document[0] in writable]
         outcome = es_ops.bulk_write(self.client, self.write_index or self.alias, documents)
         summary.indexed += outcome.indexed
         summary.stale += outcome.stale
@@ -160,6 +170,17 @@ class Ingestor:
     def dead_letter_invalid(self, invalid: Invalid, *, task_id: str | None = None) -> None:
         """Write records that failed validation to ``<alias>-rejects`` (the raw record kept)."""
         dead_letter_invalid(self.client, self.alias, invalid, task_id=task_id)
+
+    def _check_versions(
+        self, records: Sequence[ProductRecord], documents: Sequence[tuple[str, int, Any]]
+    ) -> Checked:
+        """The versioning rule against the stored documents (docs/versioning.md), for the
+        records whose documents were built."""
+        built = {doc_id for doc_id, _, _ in documents}
+        records = [record for record in records if record.id in built]
+        index = self.write_index or self.alias
+        held = es_ops.stored_versions(self.client, index, [record.id for record in records])
+        return check_versions(records, {key: Stored(*found) for key, found in held.items()})
 
     def _ready(self) -> None:
         if not self._index_ready:

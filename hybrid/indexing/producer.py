@@ -25,7 +25,7 @@ from hybrid.errors import SearchUnavailableError
 from hybrid.indexing.feed import count_lines, read_feed
 from hybrid.indexing.pipeline import Ingestor, dead_letter_invalid
 from hybrid.indexing.queue import batched, enqueue_ingest, make_celery
-from hybrid.indexing.records import ProductRecord
+from hybrid.indexing.records import ProductRecord, assign_versions
 from hybrid.indexing.validation import validate_records
 from hybrid.mapping import rejects_index
 from hybrid.settings import Settings
@@ -90,7 +90,8 @@ def submit(
 
 def enqueue_records(app: Celery, settings: Settings, records: Sequence[ProductRecord]) -> list[str]:
     """Send valid records as JSON in batches of ``settings.ingest_batch_size``; the task ids."""
-    payload = [record.model_dump(mode="json", exclude_none=True) for record in records]
+    # Records without a version get one now, so a later correction wins (docs/versioning.md).
+    payload = [r.model_dump(mode="json", exclude_none=True) for r in assign_versions(records)]
     return [
         enqueue_ingest(app, settings, batch)
         for batch in batched(payload, settings.ingest_batch_size)

@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
+from hybrid.errors import InvalidRequestError
 from hybrid.query.legs import KNN_LEGS
 from hybrid.query.request import FusionSpec, Normalisation
 from hybrid.schema import GROUP_ID
@@ -105,13 +106,27 @@ def _ranked(
     fused = [
         FusedHit(
             id=doc_id,
-            score=math.fsum(c.weighted for c in by_leg.values()),
+            score=_finite_sum(doc_id, [c.weighted for c in by_leg.values()]),
             contributions=dict(by_leg),
             source=sources.get(doc_id),
         )
         for doc_id, by_leg in contributions.items()
     ]
     return sorted(fused, key=_sort_key)
+
+
+def _finite_sum(doc_id: str, parts: Sequence[float]) -> float:
+    """The fused score; a non-finite one is refused here, never handed on to be encoded."""
+    try:
+        total = math.fsum(parts)
+    except OverflowError:  # fsum raises where a plain sum would give inf
+        total = math.inf
+    if not math.isfinite(total):
+        raise InvalidRequestError(
+            f"the fused score of {doc_id!r} is not a finite number ({total}); expected "
+            "leg weights and scores that sum to one (lower the weights)"
+        )
+    return total
 
 
 def _collect(

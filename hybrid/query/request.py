@@ -65,7 +65,10 @@ AttributeName = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_]{1,40}$")
 ]
 AttributeValues = Annotated[list[FilterValue], Field(min_length=1, max_length=MAX_ATTRIBUTE_VALUES)]
-Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: The largest leg weight. Weights are relative (1000 already drowns the other legs); without a
+#: bound, 1e308 makes the fused scores infinite.
+MAX_WEIGHT: Final = 1000.0
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 SortValue = str | int | FiniteFloat
 
@@ -168,7 +171,8 @@ class FusionSpec(BaseModel):
     Attributes:
         method: ``rrf`` (rank-based), ``linear`` (normalised scores) or ``single`` (one
             Elasticsearch request whose scores Elasticsearch sums).
-        weights: per-leg weight; a leg that is not named weighs 1.0, weight 0 turns it off.
+        weights: per-leg weight, 0 to :data:`MAX_WEIGHT`; a leg that is not named weighs 1.0,
+            weight 0 turns it off.
         rrf_k: the RRF rank constant.
         window: how many hits each leg retrieves before fusion (its ``k``); widened to fill a
             deep page, see :attr:`SearchRequest.effective_window`.

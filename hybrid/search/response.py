@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,23 +21,29 @@ def page_of(hits: Sequence[FusedHit], request: SearchRequest) -> list[FusedHit]:
     return list(hits[request.offset : request.offset + request.size])
 
 
+def finite(value: float | None) -> float | None:
+    """``value``, or None (JSON ``null``, as Elasticsearch writes a missing score) when it is
+    NaN or infinite: JSON has neither, and the encoder would fail the whole response."""
+    return value if value is not None and math.isfinite(value) else None
+
+
 def explanation(
     hit: FusedHit, request: SearchRequest, *, filters: Filters, relaxed: Sequence[str]
 ) -> dict[str, Any]:
     """Why this hit scored what it did: each leg's rank and raw score, normalised, weighted."""
     return {
         "method": request.fusion.method,
-        "score": hit.score,
+        "score": finite(hit.score),
         "legs": {
             leg: {
                 "rank": c.rank,
-                "raw_score": c.raw_score,
-                "normalised": c.normalised,
-                "weighted": c.weighted,
+                "raw_score": finite(c.raw_score),
+                "normalised": finite(c.normalised),
+                "weighted": finite(c.weighted),
             }
             for leg, c in hit.contributions.items()
         },
-        "bonus": hit.bonus,
+        "bonus": finite(hit.bonus),
         "filters": {
             "applied": filters.model_dump(mode="json", exclude_defaults=True),
             "relaxed": list(relaxed),
@@ -91,7 +98,7 @@ def build_response(
         item: dict[str, Any] = {
             "_index": alias,
             "_id": hit.id,
-            "_score": hit.score,
+            "_score": finite(hit.score),
             "_source": dict(hit.source or {}),
         }
         if request.explain:
@@ -104,7 +111,7 @@ def build_response(
         "timed_out": False,
         "hits": {
             "total": {"value": len(fused), "relation": "gte"},
-            "max_score": fused[0].score if fused else None,
+            "max_score": finite(fused[0].score) if fused else None,
             "hits": hits,
         },
         "understanding": report.model_dump(mode="json"),
@@ -114,7 +121,7 @@ def build_response(
         },
     }
     if page:
-        response["next_search_after"] = [page[-1].score, page[-1].id]
+        response["next_search_after"] = [finite(page[-1].score), page[-1].id]
     facets = _facets(aggregations)
     if facets is not None:
         response["aggregations"] = facets

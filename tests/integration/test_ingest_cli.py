@@ -91,3 +91,35 @@ def test_queued_ingest_waits_for_the_worker_and_reports(
     assert json.loads(again.stdout)["stale"] == 29
     es_ops.refresh(es, settings.index_alias)
     assert es_ops.count(es, settings.index_alias) == 29
+
+
+@pytest.mark.worker
+def test_poison_lines_are_rejected_by_the_producer_and_the_worker_lives_on(
+    settings: Settings, worker: Any, es: Elasticsearch, test_images: Path
+) -> None:
+    """Issue 10's first and sixth cases through the queue: a 500-deep line and a line that is
+    not UTF-8, among good ones; the rest is indexed, the two rejected with their line/reason."""
+    records = catalogue(test_images, 5, seed=9)
+    deep: dict[str, Any] = {"x": "y"}
+    for _ in range(500):
+        deep = {"a": deep}
+    lines = [json.dumps(record).encode() for record in records]
+    lines.insert(2, b'{"id": "latin-1", "title": "caf\xe9"}')
+    lines.insert(4, json.dumps({"id": "deep", "title": "t", "attributes": deep}).encode())
+    feed = test_images / "poison.jsonl"
+    feed.write_bytes(b"\n".join(lines) + b"\n")
+    command = [sys.executable, "-m", "hybrid.cli", "ingest", str(feed), "--wait", "--json"]
+    done = _run(command, settings)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    print(
+        f"7 lines, 2 poison, through the worker: enqueued {report['enqueued']}, indexed "
+        f"{report['indexed']}, rejected {report['rejected']}, failed {report['failed_batches']}"
+    )
+    assert (report["enqueued"], report["indexed"], report["rejected"]) == (7, 5, 2)
+    reasons = {r["id"]: (r["reason"], r["message"]) for r in report["rejects"]}
+    assert reasons["poison.jsonl:3"] == ("invalid_json", "not UTF-8: byte 0xe9 at column 32")
+    assert reasons["deep"][0] == "invalid_record"
+    assert "nested more than 8 levels deep" in reasons["deep"][1]
+    assert worker.process.poll() is None  # the worker never saw them, and is still running
+    assert es_ops.count(es, rejects_index(settings.index_alias)) == 2

@@ -64,3 +64,23 @@ def test_batch_without_a_valid_record_lists_every_problem(client: TestClient) ->
 )
 def test_bad_delete_parameters_are_422(client: TestClient, path: str, fragment: str) -> None:
     assert_error(client.delete(path), 422, "invalid_request", fragment)
+
+
+def test_poison_records_are_refused_at_the_door_with_their_reasons(client: TestClient) -> None:
+    deep: dict[str, object] = {"x": "y"}
+    for _ in range(500):
+        deep = {"a": deep}
+    batch = [
+        {"id": "deep", "title": "t", "attributes": deep},
+        {"id": "huge", "title": "t", "version": 2**63},
+        {"id": "old", "title": "t", "updated_at": "1960-01-01T00:00:00Z"},
+        {"id": "quoted", "title": "t", "price": "12.5"},
+    ]
+    body = assert_error(
+        client.post("/products", json=batch), 422, "invalid_request", "none of the 4 records"
+    )
+    errors = {item["id"]: item["errors"][0] for item in body["rejected"]}
+    assert "nested more than 8 levels deep" in errors["deep"]
+    assert errors["huge"].startswith("version: expected below 10^18")
+    assert errors["old"].startswith("updated_at: expected a time from 1970-01-01")
+    assert errors["quoted"] == "price: Input should be a valid number"

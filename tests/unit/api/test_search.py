@@ -55,6 +55,10 @@ def test_malformed_filters_are_422(
         ({"fusion": {"window": 501}}, "fusion.window is 501; the limit is 500"),
         ({"fusion": {"window": 10**12}}, "fusion.window"),
         ({"size": 10**30}, "size"),
+        (
+            {"fusion": {"weights": {"bm25": 1e308, "text_knn": 1e308}}},
+            "fusion.weights.bm25: Input should be less than or equal to 1000",
+        ),
     ],
 )
 def test_oversized_size_or_k_is_422(

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import struct
+import sys
+import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +23,14 @@ from support.images import (
     rejected,
 )
 
+from hybrid.errors import ImageRejectedError
 from hybrid.images import (
     ImageLimits,
     ImageRef,
     decode_image_bytes,
     load_image,
 )
+from hybrid.images import load as load_module
 
 
 def test_decodes_png_to_rgb() -> None:
@@ -67,13 +74,44 @@ def test_pixel_bomb_is_rejected_from_the_header(side: int) -> None:
     assert "product 'sku-42'" in str(info.value)
     if side == 7_000:
         assert "7000x7000 px; the limit is 40 megapixels" in str(info.value)
+    if side == 100_000:  # Pillow refuses it before our header check: our limit is still quoted
+        assert "is 10,000,000,000 px; the limit is 40 megapixels" in str(info.value)
+        assert "178956970" not in str(info.value)
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_pillow_bomb_warning_is_a_rejection_even_under_a_higher_cap() -> None:
     # 100 MP is under this cap but over Pillow's own bomb threshold, which only warns.
-    with rejected("too_many_pixels"):
+    with rejected("too_many_pixels") as info:
         decode_image_bytes(png_header(10_000, 10_000), limits=ImageLimits(max_pixels=10**9))
+    assert "100,000,000 px; the decoder's own bound is 89 megapixels" in str(info.value)
+
+
+def _jpeg_with_malformed_exif(bad_tags: int) -> bytes:
+    """A red JPEG whose EXIF block has ``bad_tags`` tags pointing far past its end."""
+    entries = b"".join(
+        struct.pack("<HHII", 0x1000 + i, 4, 10**6, 0x7FFFFFF0) for i in range(bad_tags)
+    )
+    ifd = struct.pack("<H", bad_tags) + entries + struct.pack("<I", 0)
+    buffer = io.BytesIO()
+    exif = b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd
+    Image.new("RGB", (16, 16), (255, 0, 0)).save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_a_malformed_exif_block_logs_one_line_not_one_per_tag(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data = _jpeg_with_malformed_exif(4000)
+    with warnings.catch_warnings(record=True) as leaked:
+        warnings.simplefilter("always")
+        out = decode_image_bytes(data, limits=LIMITS, product_id="sku-exif")
+    lines = [r for r in caplog.records if r.name == "hybrid.images.load"]
+    print(f"4000 bad EXIF tags: {len(leaked)} warnings escaped, {len(lines)} log line(s)")
+    assert np.allclose(px(out, 8, 8), (255, 0, 0), atol=8)  # the image itself is fine
+    assert leaked == []
+    assert len(lines) == 1
+    assert "image for product 'sku-exif': the decoder warned 4000 times" in lines[0].getMessage()
 
 
 def test_truncated_file_is_rejected() -> None:
@@ -232,3 +270,71 @@ def test_image_ref_data_is_base64_in_json() -> None:
 def test_image_ref_needs_exactly_one_known_field(payload: dict[str, str]) -> None:
     with pytest.raises(ValidationError):
         ImageRef.model_validate(payload)
+
+
+def test_a_link_swapped_while_loading_never_escapes_the_root(tmp_path: Path) -> None:
+    """One thread swaps ``root/photo.png`` between a regular file and a link to a file outside
+    the root while this one loads it 1,000 times: every load is the inside image or a
+    rejection, never the outside file (resolving, then opening by name, would follow the link).
+    """
+    root = tmp_path / "root"
+    root.mkdir()
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(encode(Image.new("RGB", (4, 4), (0, 0, 255))))  # blue: the secret
+    (root / "photo.png").write_bytes(RED_PNG)
+    stop = threading.Event()
+
+    def swap() -> None:
+        turn = 0
+        while not stop.is_set():
+            turn += 1
+            staged = root / f".staged-{turn}"
+            if turn % 2:
+                staged.symlink_to(secret)
+            else:
+                staged.write_bytes(RED_PNG)
+            os.replace(staged, root / "photo.png")  # atomic: the name is always there
+
+    swapper = threading.Thread(target=swap, daemon=True)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, so the swap lands inside loads
+    swapper.start()
+    loaded = escaped = refused = 0
+    try:
+        for _ in range(1000):
+            try:
+                image = load_image("photo.png", root=root, limits=LIMITS)
+            except ImageRejectedError as exc:
+                # Outside (the link seen, at the check or at the open) or, when resolving
+                # itself met the swap mid-way, an invalid path: refusals either way.
+                assert exc.reason in {"path_outside_root", "not_found"}, exc
+                refused += 1
+                continue
+            loaded += 1
+            escaped += image.getpixel((0, 0)) != (255, 0, 0)
+    finally:
+        stop.set()
+        swapper.join(timeout=10)
+        sys.setswitchinterval(interval)
+    print(f"1000 racing loads: {loaded} inside, {refused} refused, {escaped} escaped")
+    assert escaped == 0
+    assert loaded > 0 and refused > 0  # the race really ran both ways
+
+
+def test_a_directory_swapped_for_a_link_after_the_check_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "root"
+    (root / "shop").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "a.png").write_bytes(RED_PNG)
+    (root / "shop" / "a.png").write_bytes(RED_PNG)
+    resolved = (root / "shop" / "a.png").resolve()
+    (root / "shop" / "a.png").unlink()
+    (root / "shop").rmdir()
+    (root / "shop").symlink_to(tmp_path / "outside")  # swapped in after the check...
+    # ...which is what the check saw: the path as it resolved before the swap.
+    monkeypatch.setattr(load_module, "_inside_root", lambda raw, **_: resolved)
+    with rejected("path_outside_root") as info:
+        load_image("shop/a.png", root=root, limits=LIMITS)
+    assert "changed while it was opened (a symbolic link at shop)" in str(info.value)

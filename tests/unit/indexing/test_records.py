@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from hybrid.indexing.records import MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_IMAGES, ProductRecord
+from hybrid.indexing.records import (
+    ASSIGNED_FLOOR,
+    MAX_ATTRIBUTE_VALUES,
+    MAX_ATTRIBUTES,
+    MAX_IMAGES,
+    ProductRecord,
+    assign_versions,
+)
 
 
 def _record(**fields: Any) -> ProductRecord:
@@ -87,8 +95,60 @@ def test_naive_updated_at_is_read_as_utc() -> None:
     assert naive.external_version() == _record(updated_at="2025-01-01T00:00:00Z").external_version()
 
 
-def test_external_version_defaults_to_one() -> None:
-    assert _record().external_version() == 1
+def test_a_record_without_version_gets_an_assigned_one_that_grows() -> None:
+    before = time.time_ns()
+    plain = [_record(), _record(id="sku-2"), _record(version=5), _record(updated_at="2025-01-01")]
+    assigned = assign_versions(plain)
+    first, second = (record.version or 0 for record in assigned[:2])
+    print(f"assigned versions {first}, {second} (epoch ns; before = {before})")
+    assert before <= first < second
+    assert [r.version_kind() for r in assigned] == ["assigned", "assigned", "version", "updated_at"]
+    assert (assigned[2].version, assigned[3].version) == (5, None)  # given versions are kept
+    # Still in the assigned band after the trip through the queue (JSON) and validation again.
+    again = ProductRecord.model_validate(assigned[0].model_dump(mode="json"))
+    assert (again.version_kind(), again.external_version()) == ("assigned", first)
+
+
+def test_a_record_reaching_a_writer_without_version_gets_the_time_of_writing() -> None:
+    one, two = _record().external_version(), _record().external_version()
+    assert ASSIGNED_FLOOR <= one < two
+
+
+@pytest.mark.parametrize(
+    "version", [2**63, 2**63 - 1, ASSIGNED_FLOOR * 9, time.time_ns() + 2 * 86_400 * 10**9]
+)
+def test_far_future_and_out_of_range_versions_are_refused(version: int) -> None:
+    with pytest.raises(ValidationError, match="expected below 10\\^18, or an assigned version"):
+        _record(version=version)
+
+
+@pytest.mark.parametrize(
+    "updated_at", ["1960-01-01T00:00:00Z", "1969-12-31T23:59:59.999Z", "9999-12-31T00:00:00Z"]
+)
+def test_updated_at_before_1970_or_far_in_the_future_is_refused(updated_at: str) -> None:
+    with pytest.raises(ValidationError, match="expected a time from 1970-01-01") as caught:
+        _record(updated_at=updated_at)
+    assert "to now + 1 day" in str(caught.value)
+    assert _record(updated_at="1970-01-01T00:00:00Z").external_version() == 0
+
+
+@pytest.mark.parametrize(("field", "value"), [("price", "12.5"), ("stock", "3"), ("stock", 3.0)])
+def test_numbers_are_strict_not_coerced_from_strings(field: str, value: object) -> None:
+    assert _error_locations(**{field: value}) == [field]
+    assert _record(price=12).price == 12.0  # an integer price is a number all the same
+
+
+def test_a_500_deep_record_is_a_clean_reject_not_a_recursion_error() -> None:
+    deep: dict[str, Any] = {"x": "y"}
+    for _ in range(500):
+        deep = {"a": deep}
+    with pytest.raises(ValidationError, match="nested more than 8 levels deep"):
+        _record(attributes=deep)
+
+
+def test_a_50_mb_description_is_refused_before_its_field_is_read() -> None:
+    with pytest.raises(ValidationError, match="more than 262144 characters of text"):
+        _record(description="x" * 50_000_000)
 
 
 def test_negative_versions_are_refused() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
+from hybrid.errors import InvalidRequestError
 from hybrid.query.fusion import (
     FUSIONS,
     Contribution,
@@ -192,6 +193,14 @@ def test_custom_fusion_plugs_in() -> None:
         register_fusion("rrf", bm25_only)
     with pytest.raises(ValueError, match="unknown fusion 'nope'"):
         fuse(LEGS, FusionSpec(), method="nope")
+
+
+def test_a_fused_score_that_overflows_is_refused_not_returned() -> None:
+    # Past the request's weight bound (a caller of the pure function): the sum overflows.
+    with pytest.raises(InvalidRequestError, match="fused score of 'b' is not a finite number"):
+        linear(LEGS, weights={"bm25": 1.7e308, "image_knn": 1.7e308})
+    finite = scores(linear(LEGS, weights={"bm25": 1000, "image_knn": 1000}))
+    assert all(math.isfinite(score) for score in finite.values())
 
 
 def test_add_bonus_scales_with_the_top_score() -> None:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from hybrid.errors import InvalidFilterError, InvalidRequestError
 from hybrid.query.request import (
     DEFAULT_FUSION_METHOD,
+    MAX_WEIGHT,
     Filters,
     FusionSpec,
     SearchRequest,
@@ -86,6 +87,15 @@ def test_price_bounds_must_be_ordered() -> None:
 def test_non_finite_fusion_weight_is_rejected() -> None:
     with pytest.raises(InvalidRequestError, match=r"fusion\.weights\.bm25"):
         parse({"text": "x", "fusion": {"weights": {"bm25": float("inf")}}})
+
+
+def test_absurd_fusion_weights_are_refused_saying_the_bound() -> None:
+    with pytest.raises(InvalidRequestError, match="less than or equal to 1000") as caught:
+        parse({"text": "x", "fusion": {"weights": {"bm25": 1e308, "text_knn": 1e308}}})
+    assert "fusion.weights.text_knn" in str(caught.value)
+    assert parse({"text": "x", "fusion": {"weights": {"bm25": MAX_WEIGHT}}}).fusion.weight(
+        "bm25"
+    ) == (MAX_WEIGHT)
 
 
 def test_unknown_top_level_field_is_rejected() -> None:

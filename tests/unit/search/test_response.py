@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 from hybrid.query.fusion import Contribution, FusedHit
 from hybrid.query.request import Filters, SearchRequest
 from hybrid.query.understanding import UnderstandingReport
@@ -75,3 +78,25 @@ def test_ticked_facet_values_are_listed_even_outside_the_top_buckets() -> None:
     ]
     assert facets["category"]["buckets"] == [{"key": "Footwear > Boots", "doc_count": 3}]
     assert facets["category"]["paths"][-1] == {"key": "Home", "doc_count": 1, "selected": True}
+
+
+def test_non_finite_scores_never_reach_the_encoder() -> None:
+    hits = [
+        FusedHit("inf", math.inf, {"bm25": Contribution(1, math.nan, math.inf, math.inf)}, {}),
+        FusedHit("ok", 0.5, {"bm25": Contribution(2, 3.0, 0.5, 0.5)}, {}),
+    ]
+    response = build_response(
+        SearchRequest(text="x", explain=True),
+        hits,
+        None,
+        alias="products",
+        took=1,
+        report=UnderstandingReport(mode="boost"),
+        legs={"bm25": []},
+        filters=Filters(),
+    )
+    json.dumps(response, allow_nan=False)  # what the API's encoder does: raises on NaN/inf
+    first = response["hits"]["hits"][0]
+    assert (first["_score"], response["hits"]["max_score"]) == (None, None)
+    assert first["_explanation"]["legs"]["bm25"]["raw_score"] is None
+    assert response["hits"]["hits"][1]["_score"] == 0.5
