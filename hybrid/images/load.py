@@ -166,6 +166,30 @@ def _log_decoder_warnings(who: str, caught: list[warnings.WarningMessage]) -> No
         )
 
 
+#: Signatures named in "not a supported image" errors. The bytes themselves are never quoted:
+#: a file under the image root that is not an image may hold anything (keys, configuration).
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "PNG data"),
+    (b"\xff\xd8\xff", "JPEG data"),
+    (b"GIF8", "GIF data"),
+    (b"RIFF", "RIFF (WebP?) data"),
+    (b"BM", "BMP data"),
+    (b"II*\x00", "TIFF data"),
+    (b"MM\x00*", "TIFF data"),
+    (b"%PDF", "a PDF"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"<", "text or markup"),
+)
+
+
+def _kind_of(data: bytes) -> str:
+    """What ``data`` looks like, by its signature only, never by quoting it."""
+    if not data:
+        return "an empty file"
+    kind = next((name for magic, name in _SIGNATURES if data.startswith(magic)), None)
+    return kind or f"{len(data):,} bytes of unrecognised data"
+
+
 def _open_checked(data: bytes, *, limits: ImageLimits, who: str) -> Image.Image:
     """Open (header only), then check the format and the pixel count."""
     try:
@@ -176,7 +200,7 @@ def _open_checked(data: bytes, *, limits: ImageLimits, who: str) -> Image.Image:
     except (UnidentifiedImageError, *_DECODE_ERRORS) as exc:
         raise ImageRejectedError(
             f"{who} is not a supported image; expected one of {_names(limits)}, "
-            f"found data starting {data[:8]!r}",
+            f"found {_kind_of(data)}",
             reason="unsupported_format",
         ) from exc
     fmt = _FORMAT_ALIASES.get(str(image.format), str(image.format))
