@@ -98,7 +98,8 @@ class Settings(BaseSettings):
         "down, 429, timeouts) before it lands in the rejects as transient_exhausted.",
     )
     max_deliveries: PositiveInt = Field(
-        default=5, description="Deliveries of one task message (worker killed, task crashed) "
+        default=5,
+        description="Deliveries of one task message (worker killed, task crashed) "
         "before its records are dead-lettered as delivery_limit.",
     )
     worker_concurrency: PositiveInt = 1

@@ -84,7 +84,9 @@ def ingest_batch(
     count = self.deliveries()
     try:
         if count > settings.max_deliveries:
-            summary = _dead_letter(self, records, alias, delivery.DELIVERY_LIMIT, count)
+            summary = _dead_letter(
+                self, records, alias, reason=delivery.DELIVERY_LIMIT, deliveries=count
+            )
         else:
             summary = _ingest(self, records, alias, final=final, again=again)
     except SearchUnavailableError as exc:  # even the last resort failed: keep the message
@@ -120,13 +122,16 @@ def _ingest(
     except SearchUnavailableError as exc:
         if not final:
             raise _retry(task, exc, kwargs=again) from exc
-        return _dead_letter(task, records, alias, delivery.TRANSIENT_EXHAUSTED, 1, exc)
+        return _dead_letter(
+            task, records, alias, reason=delivery.TRANSIENT_EXHAUSTED, deliveries=1, exc=exc
+        )
 
 
 def _dead_letter(
     task: IngestTask,
     records: list[dict[str, Any]],
     alias: str,
+    *,
     reason: str,
     deliveries: int,
     exc: Exception | None = None,

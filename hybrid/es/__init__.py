@@ -8,6 +8,7 @@ only this package imports ``elasticsearch``::
     ├── errors     the one error policy (below)
     ├── indices    ensure / create / swap the alias, reindex, refresh, count, drop
     ├── documents  bulk writes with external versions, rejects, get and delete one product
+    ├── accounting stored versions and rejects per product, replayable rejects (reconcile)
     └── reads      _msearch, stored vectors (_mget), scans, the facet vocabulary
 
 Error policy, the same for every function: connection errors, timeouts, 429 and 5xx raise
@@ -19,6 +20,13 @@ The functions are re-exported here, so callers write ``from hybrid import es`` a
 ``es.msearch(...)``.
 """
 
+from hybrid.es.accounting import (
+    StoredReject,
+    delete_rejects,
+    rejects_by_product,
+    replayable_rejects,
+    stored_versions,
+)
 from hybrid.es.client import Client, cluster_status, make_client
 from hybrid.es.documents import BulkOutcome, bulk_write, delete_product, get_product, write_rejects
 from hybrid.es.errors import translated
@@ -39,12 +47,14 @@ from hybrid.es.reads import facet_values, msearch, read_vectors, scan, stored_ve
 __all__ = [
     "BulkOutcome",
     "Client",
+    "StoredReject",
     "alias_target",
     "bulk_write",
     "cluster_status",
     "count",
     "create_next_index",
     "delete_product",
+    "delete_rejects",
     "drop_alias",
     "ensure_index",
     "ensure_rejects_template",
@@ -56,8 +66,11 @@ __all__ = [
     "read_vectors",
     "refresh",
     "reindex",
+    "rejects_by_product",
+    "replayable_rejects",
     "scan",
     "stored_vectors",
+    "stored_versions",
     "swap_alias",
     "translated",
     "write_rejects",

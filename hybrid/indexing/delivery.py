@@ -68,7 +68,9 @@ class DeliveryCounter:
         self.settings = settings
         self._client: redis.Redis | None = None
         # Long enough to see every redelivery of a message: the budget plus a few timeouts.
-        self.ttl = settings.retry_budget + settings.visibility_timeout * (settings.max_deliveries + 1)
+        self.ttl = settings.retry_budget + settings.visibility_timeout * (
+            settings.max_deliveries + 1
+        )
 
     def client(self) -> redis.Redis:
         """The Redis client, made on first use."""

@@ -255,7 +255,9 @@ def _retry_or_reject(
 ) -> None:
     for doc_id in ids:
         if final:
-            message = "Elasticsearch answered 429/5xx for this document until the retry budget ran out"
+            message = (
+                "Elasticsearch answered 429/5xx for this document until the retry budget ran out"
+            )
             rejects.append(Reject(doc_id, "index", "transient_exhausted", message))
         else:
             summary.retry.append(doc_id)

@@ -13,6 +13,7 @@ from typing import Any
 from celery import Celery
 
 from hybrid.errors import ConfigurationError
+from hybrid.mapping import tombstone_seconds
 from hybrid.settings import Settings
 
 INGEST_TASK = "hybrid.ingest_batch"
@@ -24,13 +25,21 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
     Raises:
         ConfigurationError: the visibility timeout does not exceed the task time limit (Redis
-            would hand a task that is still running to a second worker).
+            would hand a task that is still running to a second worker), or deletes are
+            forgotten before the longest redelivery ends.
     """
     if settings.visibility_timeout <= settings.task_time_limit + settings.retry_backoff_max:
         raise ConfigurationError(
             f"visibility timeout is {settings.visibility_timeout} s; expected more than the "
             f"task time limit plus the longest retry delay "
             f"({settings.task_time_limit} + {settings.retry_backoff_max} s)"
+        )
+    longest = settings.visibility_timeout * settings.max_deliveries + settings.retry_budget
+    if tombstone_seconds() <= longest:
+        raise ConfigurationError(
+            f"deletes are remembered for {tombstone_seconds():.0f} s (index.gc_deletes); "
+            f"expected more than the longest redelivery ({longest} s: visibility timeout x "
+            "max deliveries + retry budget), or a stale write could resurrect a product"
         )
     transport = {
         "visibility_timeout": settings.visibility_timeout,
