@@ -20,6 +20,7 @@ from hybrid.mapping import (
     products_template,
     rejects_index,
     rejects_template,
+    tombstone_seconds,
 )
 
 SPEC = VectorSpec(model_id="demo_clip@abc", dims=256)
@@ -157,3 +158,9 @@ def test_check_meta_refuses_another_model_naming_index_and_both_sides(
 def test_vector_spec_refuses_dims_elasticsearch_cannot_index(dims: int, index_type: str) -> None:
     with pytest.raises(ConfigurationError, match=f"{dims}-dim"):
         VectorSpec(model_id="m", dims=dims, index_type=index_type)  # type: ignore[arg-type]
+
+
+def test_deletes_are_remembered_a_day_by_the_products_template() -> None:
+    settings = products_template("shop", SPEC)["template"]["settings"]["index"]
+    assert settings["gc_deletes"] == "1d"
+    assert tombstone_seconds() == 86400
