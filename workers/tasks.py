@@ -84,9 +84,7 @@ def ingest_batch(
     count = self.deliveries()
     try:
         if count > settings.max_deliveries:
-            summary = _dead_letter(
-                self, records, alias, reason=delivery.DELIVERY_LIMIT, deliveries=count
-            )
+            summary = _give_up(self, records, alias, count)
         else:
             summary = _ingest(self, records, alias, final=final, again=again)
     except SearchUnavailableError as exc:  # even the last resort failed: keep the message
@@ -125,6 +123,33 @@ def _ingest(
         return _dead_letter(
             task, records, alias, reason=delivery.TRANSIENT_EXHAUSTED, deliveries=1, exc=exc
         )
+
+
+def _give_up(
+    task: IngestTask, records: list[dict[str, Any]], alias: str, deliveries: int
+) -> BatchSummary:
+    """Dead-letter a message past its delivery limit; if the rejects refuse it, say so and
+    drop it (the summary still lists every record), rather than loop on it for ever."""
+    try:
+        return _dead_letter(
+            task, records, alias, reason=delivery.DELIVERY_LIMIT, deliveries=deliveries
+        )
+    except SearchUnavailableError:
+        raise
+    except Exception:
+        log.exception("task %s: its dead letters were refused; dropped", task.request.id)
+        summary = BatchSummary()
+        summary.rejected = [
+            {
+                "id": str(r.get("id")),
+                "stage": delivery.DELIVERY_STAGE,
+                "reason": "dropped",
+                "message": "delivery limit reached and the rejects index refused the records",
+            }
+            for r in records
+            if isinstance(r, dict)
+        ]
+        return summary
 
 
 def _dead_letter(

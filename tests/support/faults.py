@@ -21,7 +21,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,10 +121,8 @@ class WorkerHandle:
 
 
 def _kill(pid: int) -> None:
-    try:
+    with suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def enqueue(settings: Settings, records: Sequence[dict[str, Any]]) -> list[str]:
@@ -157,9 +155,9 @@ def landing(es: Elasticsearch, alias: str, records: Sequence[dict[str, Any]]) ->
     held = es_ops.stored_versions(es, alias, list(expected))
     landed = [i for i, v in expected.items() if held.get(i) == v]
     total = es_ops.count(es, alias) if held else 0
-    hits = es.search(
-        index=alias, size=max(total, 1), source=False, seq_no_primary_term=True
-    )["hits"]["hits"]
+    hits = es.search(index=alias, size=max(total, 1), source=False, seq_no_primary_term=True)[
+        "hits"
+    ]["hits"]
     writes = max((int(hit["_seq_no"]) for hit in hits), default=-1) + 1
     duplicated = max(0, writes - len(expected)) + max(0, total - len(held))
     rejects = es.count(index=rejects_index(alias), ignore_unavailable=True)["count"]

@@ -46,8 +46,10 @@ def test_an_elasticsearch_outage_longer_than_the_old_retries_loses_nothing(
             task_ids = enqueue(fault, records[10:])  # the 2-task queue
             assert len(task_ids) == 2
             wait_until(  # the outage is met, and lasts DOWN s
-                lambda: any(app.AsyncResult(t).state == "RETRY" for t in task_ids)
-                and time.monotonic() - stopped >= DOWN,
+                lambda: (
+                    any(app.AsyncResult(t).state == "RETRY" for t in task_ids)
+                    and time.monotonic() - stopped >= DOWN
+                ),
                 f"tasks retrying through a {DOWN:.0f} s outage",
                 timeout=DOWN + 120,
                 interval=1,

@@ -91,8 +91,10 @@ def test_a_spent_retry_budget_lands_in_the_rejects_and_replays(
         es.indices.put_settings(index=index, settings={"index.blocks.read_only_allow_delete": None})
     app.close()
     rejects = _rejects(es, fault.index_alias)
-    print(f"\nbudget {BUDGET} s spent: {len(summary['rejected'])} rejected, reasons "
-          f"{sorted({r['reason'] for r in rejects})}, retried {summary['retried']}")
+    print(
+        f"\nbudget {BUDGET} s spent: {len(summary['rejected'])} rejected, reasons "
+        f"{sorted({r['reason'] for r in rejects})}, retried {summary['retried']}"
+    )
     assert sorted(r["id"] for r in summary["rejected"]) == sorted(r["id"] for r in records[10:])
     assert {r["reason"] for r in rejects} == {"transient_exhausted"}
     assert all(r["record"]["id"] == r["product_id"] for r in rejects)  # kept for the replay
