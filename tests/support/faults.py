@@ -153,6 +153,8 @@ def landing(es: Elasticsearch, alias: str, records: Sequence[dict[str, Any]]) ->
     es_ops.refresh(es, alias, rejects_index(alias))
     expected = {record["id"]: record["version"] for record in records}
     held = es_ops.stored_versions(es, alias, list(expected))
+    if not es.indices.exists(index=alias):
+        return Landing(0, sorted(expected), 0, 0)
     landed = [i for i, v in expected.items() if held.get(i) == v]
     total = es_ops.count(es, alias) if held else 0
     hits = es.search(index=alias, size=max(total, 1), source=False, seq_no_primary_term=True)[

@@ -62,6 +62,7 @@ def test_an_elasticsearch_outage_longer_than_the_old_retries_loses_nothing(
         summaries = [app.AsyncResult(t).get(timeout=LAND_BOUND) for t in task_ids]
         to_land = seconds_since(recovered)
     app.close()
+    print(f"\nsummaries: {[(len(s['indexed']), len(s['stale']), s['retried']) for s in summaries]}")
     result = landing(es, fault.index_alias, records)
     retried = max(s["retried"] for s in summaries)
     print(
