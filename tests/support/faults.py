@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from elasticsearch import Elasticsearch
 
 from hybrid import es as es_ops
@@ -165,6 +167,33 @@ def landing(es: Elasticsearch, alias: str, records: Sequence[dict[str, Any]]) ->
     rejects = es.count(index=rejects_index(alias), ignore_unavailable=True)["count"]
     lost = sorted(set(expected) - set(landed))
     return Landing(len(landed), lost, duplicated, int(rejects))
+
+
+@contextmanager
+def holding_port(port: int) -> Iterator[None]:
+    """Keep ``port`` bound (not listening: connections are refused) while a service is down.
+
+    Other test sessions on this machine pick free ports too; without this, one of them can take
+    a stopped service's port, and the worker under test would talk to a stranger's server (seen
+    here: a restarted node found its port taken). The socket has SO_REUSEADDR, so the service
+    (Elasticsearch and Redis bind with it too) can take its port back while this is held; a
+    port-0 pick by anyone else never lands on a bound port.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        yield
+
+
+def same_cluster(es: Elasticsearch, cluster_uuid: str) -> None:
+    """Fail plainly when the Elasticsearch that answers after a restart is not ours."""
+    found = str(es.info()["cluster_uuid"])
+    if found != cluster_uuid:
+        pytest.fail(
+            f"after the restart another cluster ({found}, not {cluster_uuid}) answers on our "
+            "port: another process took it while Elasticsearch was down",
+            pytrace=False,
+        )
 
 
 def seconds_since(start: float) -> float:

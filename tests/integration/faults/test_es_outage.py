@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 from support.catalogue import catalogue
-from support.faults import enqueue, fault_settings, fault_worker, landing, seconds_since
+from support.faults import (
+    enqueue,
+    fault_settings,
+    fault_worker,
+    holding_port,
+    landing,
+    same_cluster,
+    seconds_since,
+)
 from support.wait import wait_until
 
 from hybrid.indexing.queue import make_celery
@@ -40,23 +48,26 @@ def test_an_elasticsearch_outage_longer_than_the_old_retries_loses_nothing(
     with fault_worker(fault, test_images / "worker.log") as worker:
         warm = enqueue(fault, records[:10])  # model loaded, index made before the outage
         app.AsyncResult(warm[0]).get(timeout=240)
+        ours = str(es.info()["cluster_uuid"])
         assert es_node.stop(es_node_handle)
         stopped = time.monotonic()
-        try:
-            task_ids = enqueue(fault, records[10:])  # the 2-task queue
-            assert len(task_ids) == 2
-            wait_until(  # the outage is met, and lasts DOWN s
-                lambda: (
-                    any(app.AsyncResult(t).state == "RETRY" for t in task_ids)
-                    and time.monotonic() - stopped >= DOWN
-                ),
-                f"tasks retrying through a {DOWN:.0f} s outage",
-                timeout=DOWN + 120,
-                interval=1,
-                detail=worker.tail,
-            )
-        finally:
-            es_node.start(es_node_handle, base_settings)
+        with holding_port(es_node_handle.http_port):  # until our node has it again
+            try:
+                task_ids = enqueue(fault, records[10:])  # the 2-task queue
+                assert len(task_ids) == 2
+                wait_until(  # the outage is met, and lasts DOWN s
+                    lambda: (
+                        any(app.AsyncResult(t).state == "RETRY" for t in task_ids)
+                        and time.monotonic() - stopped >= DOWN
+                    ),
+                    f"tasks retrying through a {DOWN:.0f} s outage",
+                    timeout=DOWN + 120,
+                    interval=1,
+                    detail=worker.tail,
+                )
+            finally:  # the session's Elasticsearch, whatever happened
+                es_node.start(es_node_handle, base_settings)
+        same_cluster(es, ours)
         down_for = seconds_since(stopped)
         recovered = time.monotonic()
         summaries = [app.AsyncResult(t).get(timeout=LAND_BOUND) for t in task_ids]

@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 from support.catalogue import catalogue
-from support.faults import enqueue, fault_settings, fault_worker, landing, seconds_since
+from support.faults import (
+    enqueue,
+    fault_settings,
+    fault_worker,
+    holding_port,
+    landing,
+    seconds_since,
+)
 from support.wait import wait_until
 
 from hybrid import es as es_ops
@@ -59,8 +66,9 @@ def test_a_redis_restart_mid_ingest_loses_nothing_and_fails_no_task(
             interval=1,
             detail=worker.tail,
         )
-        assert redis_node.stop(aof_redis)
-        redis_node.start(aof_redis)
+        with holding_port(aof_redis.port):  # nobody else takes it while Redis is down
+            assert redis_node.stop(aof_redis)
+            redis_node.start(aof_redis)
         recovered = time.monotonic()
         wait_until(
             lambda: landing(es, alias, records).landed == PRODUCTS,
