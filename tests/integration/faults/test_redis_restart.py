@@ -66,8 +66,8 @@ def test_a_redis_restart_mid_ingest_loses_nothing_and_fails_no_task(
             interval=1,
             detail=worker.tail,
         )
+        assert redis_node.stop(aof_redis)
         with holding_port(aof_redis.port):  # nobody else takes it while Redis is down
-            assert redis_node.stop(aof_redis)
             redis_node.start(aof_redis)
         recovered = time.monotonic()
         wait_until(
