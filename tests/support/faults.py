@@ -185,9 +185,15 @@ def holding_port(port: int) -> Iterator[None]:
         yield
 
 
+def cluster_uuid(es: Elasticsearch) -> str:
+    """The UUID of the cluster answering ``es``."""
+    state = es.cluster.state(metric="metadata", filter_path="metadata.cluster_uuid")
+    return str(state["metadata"]["cluster_uuid"])
+
+
 def same_cluster(es: Elasticsearch, cluster_uuid: str) -> None:
     """Fail plainly when the Elasticsearch that answers after a restart is not ours."""
-    found = str(es.info()["cluster_uuid"])
+    found = cluster_uuid(es)
     if found != cluster_uuid:
         pytest.fail(
             f"after the restart another cluster ({found}, not {cluster_uuid}) answers on our "

@@ -16,6 +16,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from support.catalogue import catalogue
 from support.faults import (
+    cluster_uuid,
     enqueue,
     fault_settings,
     fault_worker,
@@ -48,7 +49,7 @@ def test_an_elasticsearch_outage_longer_than_the_old_retries_loses_nothing(
     with fault_worker(fault, test_images / "worker.log") as worker:
         warm = enqueue(fault, records[:10])  # model loaded, index made before the outage
         app.AsyncResult(warm[0]).get(timeout=240)
-        ours = str(es.info()["cluster_uuid"])
+        ours = cluster_uuid(es)
         assert es_node.stop(es_node_handle)
         stopped = time.monotonic()
         with holding_port(es_node_handle.http_port):  # until our node has it again
