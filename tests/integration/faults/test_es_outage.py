@@ -36,6 +36,7 @@ DOWN = float(os.environ.get("HYBRID_FAULT_ES_DOWN", "120"))
 LAND_BOUND = 120
 
 
+@pytest.mark.timeout(int(DOWN) + 900)  # warm-up, the outage, the restart and the landing
 def test_an_elasticsearch_outage_longer_than_the_old_retries_loses_nothing(
     settings: Settings,
     es: Elasticsearch,

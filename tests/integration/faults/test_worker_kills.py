@@ -30,6 +30,7 @@ KILLS = 10
 LAND_BOUND = 75 + 10 + 240  # visibility timeout + restore sweep + the rest of the work
 
 
+@pytest.mark.timeout(1500)  # 10 progress waits, 6 worker starts and the landing, all bounded
 def test_kill_9_of_main_and_child_loses_and_duplicates_nothing(
     settings: Settings, es: Elasticsearch, test_images: Path
 ) -> None:
