@@ -70,7 +70,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_on_failure_or_timeout": False,
         "worker_prefetch_multiplier": 1,
         "task_time_limit": settings.task_time_limit,
-        "task_soft_time_limit": max(settings.task_time_limit - 30, 1),
+        # No soft limit: SoftTimeLimitExceeded is raised wherever the task happens to be, and
+        # the model's and the image loader's broad handlers turned it into permanent rejects
+        # (embedding_failed). The hard limit kills the child; the task goes back and its
+        # deliveries are counted (hybrid.indexing.delivery).
+        "task_soft_time_limit": None,
         "task_default_queue": settings.ingest_queue,
         "task_routes": {"hybrid.*": {"queue": settings.ingest_queue}},
         "task_serializer": "json",

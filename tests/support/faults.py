@@ -40,13 +40,14 @@ from hybrid.stack.worker import start_worker
 def fault_settings(settings: Settings, **update: Any) -> Settings:
     """This test's settings with short, machine-sized delivery bounds (overridable).
 
-    A batch takes a few seconds; the time limit (60 s) leaves room for a busy 2-core machine,
-    and the visibility timeout (75 s) is sized to it, as in production (600 -> 900 s).
+    A batch takes a few seconds; the time limit (90 s) leaves room for a busy 2-core machine
+    (the first batch loads the model), and the visibility timeout (105 s) is sized to it, as in
+    production (600 -> 900 s).
     """
     bounds: dict[str, Any] = {
-        "task_time_limit": 60,
+        "task_time_limit": 90,
         "retry_backoff_max": 2,
-        "visibility_timeout": 75,
+        "visibility_timeout": 105,
         "retry_budget": 300,
         "max_deliveries": 50,
         "ingest_batch_size": 10,

@@ -13,6 +13,7 @@ def test_tasks_are_acked_late_requeued_when_lost_and_redelivered_within_minutes(
     config = celery_config(Settings())
     assert config["task_acks_late"] and config["task_reject_on_worker_lost"]
     assert config["task_acks_on_failure_or_timeout"] is False  # a timed-out task goes back
+    assert config["task_soft_time_limit"] is None  # never turned into a permanent reject
     transport = config["broker_transport_options"]
     sweep = transport["unacked_restore_interval"] * transport["unacked_restore_throttle"]
     redelivery = transport["visibility_timeout"] + sweep
