@@ -192,12 +192,12 @@ def cluster_uuid(es: Elasticsearch) -> str:
     return str(state["metadata"]["cluster_uuid"])
 
 
-def same_cluster(es: Elasticsearch, cluster_uuid: str) -> None:
+def same_cluster(es: Elasticsearch, expected: str) -> None:
     """Fail plainly when the Elasticsearch that answers after a restart is not ours."""
     found = cluster_uuid(es)
-    if found != cluster_uuid:
+    if found != expected:
         pytest.fail(
-            f"after the restart another cluster ({found}, not {cluster_uuid}) answers on our "
+            f"after the restart another cluster ({found}, not {expected}) answers on our "
             "port: another process took it while Elasticsearch was down",
             pytrace=False,
         )
