@@ -24,7 +24,9 @@ from hybrid import es as es_ops
 from hybrid.settings import Settings
 
 pytestmark = pytest.mark.worker
-#: The issue asks for 2,000; HYBRID_FAULT_PRODUCTS=2000 runs that (see the README for times).
+#: The issue asks for 2,000; on this shared 2-core machine 80 products with 10 kills took
+#: 296 s, so the suite runs 100 (the kills are kept); HYBRID_FAULT_PRODUCTS=2000 runs the
+#: full size (not measured here: it would take well over the per-test timeout).
 PRODUCTS = int(os.environ.get("HYBRID_FAULT_PRODUCTS", "100"))
 KILLS = 10
 LAND_BOUND = 105 + 10 + 240  # visibility timeout + restore sweep + the rest of the work
