@@ -82,9 +82,26 @@ class Settings(BaseSettings):
     redis_port: PositiveInt = 6379
     ingest_queue: str = "hybrid.indexing.pipeline"
     task_time_limit: PositiveInt = 600
-    visibility_timeout: PositiveInt = 3600
-    max_retries: int = Field(default=5, ge=0, le=50)
+    visibility_timeout: PositiveInt = Field(
+        default=900,
+        description="Seconds before Redis hands an unacked task (its worker died) to another "
+        "worker; must exceed task_time_limit + retry_backoff_max (checked).",
+    )
+    max_retries: int = Field(
+        default=50, ge=0, le=200, description="Hard cap on retries; retry_budget usually ends them."
+    )
     retry_backoff_max: PositiveInt = 120
+    retry_budget: PositiveInt = Field(
+        default=900,
+        ge=1,
+        description="Seconds a batch keeps retrying transient failures (Elasticsearch or Redis "
+        "down, 429, timeouts) before it lands in the rejects as transient_exhausted.",
+    )
+    max_deliveries: PositiveInt = Field(
+        default=5,
+        description="Deliveries of one task message (worker killed, task crashed) "
+        "before its records are dead-lettered as delivery_limit.",
+    )
     worker_concurrency: PositiveInt = 1
 
     # --- index ---------------------------------------------------------------------------------
