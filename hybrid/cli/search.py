@@ -110,6 +110,18 @@ def run_search(
     return SearchService(settings.model_copy(update={"image_root": root})).search(request)
 
 
+def results_table() -> Table:
+    """The hits table; ids are what a user copies, so they never wrap or get cut."""
+    table = Table("#")
+    table.add_column("id", no_wrap=True, overflow="ignore", min_width=len("sku-000000"))
+    table.add_column("score", no_wrap=True)
+    for name in ("title", "colour", "category"):
+        table.add_column(name, overflow="fold")
+    table.add_column("price", no_wrap=True)
+    table.add_column("legs", overflow="fold")
+    return table
+
+
 def print_results(response: dict[str, Any], *, console: Console, as_json: bool) -> None:
     """A table of the hits with their leg ranks and scores (or the raw JSON)."""
     if as_json:
@@ -119,7 +131,7 @@ def print_results(response: dict[str, Any], *, console: Console, as_json: bool) 
     if understood.get("matched_spans"):
         spans = ", ".join(f"{s[0]!r}->{s[1]}={s[2]}" for s in understood["matched_spans"])
         console.print(f"understood: {spans}; relaxed: {understood.get('relaxed') or 'nothing'}")
-    table = Table("#", "id", "score", "title", "colour", "category", "price", "legs")
+    table = results_table()
     for rank, hit in enumerate(response["hits"]["hits"], start=1):
         source = hit["_source"]
         legs = hit.get("_explanation", {}).get("legs", {})
