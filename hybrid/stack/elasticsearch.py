@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import pwd
 import re
 import shutil
 import stat
@@ -167,6 +168,7 @@ def start(node: EsNode, settings: Settings, *, timeout: float = 180.0) -> float:
     cmd = [str(es_home / "bin" / "elasticsearch"), "-p", str(node.pid_file)]
     if os.geteuid() == 0:
         user = procs.ensure_service_user(settings.es_user)
+        _check_reachable(user, node.instance_dir, es_home, java_home)
         procs.chown_tree(node.instance_dir, user)
         runuser = shutil.which("runuser", path=_SYSTEM_PATH) or "runuser"
         cmd = [runuser, "-u", user.pw_name, "--", *cmd]
@@ -195,6 +197,20 @@ def start(node: EsNode, settings: Settings, *, timeout: float = 180.0) -> float:
         alive=lambda: process.poll() is None,
         log_tail=lambda: procs.tail(node.console_log),
     )
+
+
+def _check_reachable(user: pwd.struct_passwd, *paths: Path) -> None:
+    """Refuse to start when the node's user cannot enter a directory it needs."""
+    for path in paths:
+        closed = procs.first_closed_directory(path, user)
+        if closed is not None:
+            raise ConfigurationError(
+                f"Elasticsearch runs as {user.pw_name!r} (it refuses root), and that user "
+                f"cannot enter {closed} (mode {closed.stat().st_mode & 0o777:o}, owner uid "
+                f"{closed.stat().st_uid}) on the way to {path}; expected every directory "
+                f"there to be searchable by it. Run `chmod o+x {closed}` or set HYBRID_HOME "
+                "(and HYBRID_CACHE_DIR) to a directory outside it."
+            )
 
 
 def _prepare_instance(node: EsNode, es_home: Path) -> None:
