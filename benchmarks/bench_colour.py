@@ -1,8 +1,8 @@
 """Dominant colour: the shipped method against the k-means it replaced, on the demo catalogue.
 
 Prints, for the catalogue's images, the share of images whose colour family both methods agree
-on, each method's agreement with the colour family the catalogue really drew (truth.jsonl), and milliseconds per
-image (both timed in the same run, interleaved, on the same decoded images).
+on, each method's agreement with the colour family the catalogue really drew (truth.jsonl),
+and milliseconds per image (both timed in the same run, interleaved, on the same images).
 
 Run::
 
