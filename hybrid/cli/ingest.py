@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from hybrid.cli.common import EXIT_FAILED, JsonFlag, console, fail
 from hybrid.errors import HybridSearchError
-from hybrid.indexing.producer import IngestReport
 from hybrid.settings import get_settings
+
+if TYPE_CHECKING:
+    from hybrid.indexing.producer import IngestReport
 
 
 def ingest(

@@ -12,7 +12,6 @@ from rich.table import Table
 
 from hybrid.cli.common import JsonFlag, console, fail
 from hybrid.errors import HybridSearchError
-from hybrid.query.request import parse_request
 from hybrid.settings import Settings, get_settings
 
 _FILTER_LISTS = {"colour_family", "category", "brand"}
@@ -105,6 +104,8 @@ def run_search(
         data["product_id"] = product_id
     if fusion is not None:
         data["fusion"] = {"method": fusion}
+    from hybrid.query.request import parse_request
+
     request = parse_request(data, settings=settings)
     root = settings.image_root or (image.resolve().parent if image else None)
     return SearchService(settings.model_copy(update={"image_root": root})).search(request)
