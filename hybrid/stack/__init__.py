@@ -72,10 +72,10 @@ def up(settings: Settings) -> dict[str, float]:
 def down(settings: Settings) -> list[str]:
     """Stop the local services that run; return the names of those stopped."""
     stopped = []
-    if settings.es_url is None:
-        # Data-only node first: stopping the master first would leave it looking for one.
-        if any([es_node.stop(node) for node in reversed(local_es_nodes(settings))]):
-            stopped.append("elasticsearch")
+    # Data-only node first: stopping the master first would leave it looking for one.
+    nodes = reversed(local_es_nodes(settings)) if settings.es_url is None else []
+    if any([es_node.stop(node) for node in nodes]):
+        stopped.append("elasticsearch")
     if settings.redis_url is None and redis_node.stop(local_redis_node(settings)):
         stopped.append("redis")
     return stopped
