@@ -41,3 +41,33 @@ def test_root_with_home_in_a_0700_directory_is_told_which_directory(open_dir: Pa
     print(caught.value)
     assert f"cannot enter {private} (mode 700" in str(caught.value)
     assert not node.pid_file.exists()
+
+
+def test_two_nodes_discover_each_other_and_only_the_first_may_be_master(open_dir: Path) -> None:
+    home = open_dir / "dist"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "jvm.options").write_text("")
+    nodes = es_node.cluster_of_two(
+        open_dir, http_ports=(9400, 9401), transport_ports=(9500, 9501), heap="256m"
+    )
+    found = []
+    for node in nodes:
+        es_node._prepare_instance(node, home)
+        lines = (node.instance_dir / "config" / "elasticsearch.yml").read_text().splitlines()
+        found.append(dict(line.split(": ", 1) for line in lines))
+    first, second = found
+    assert first["http.port"] == "9400" and second["http.port"] == "9401"
+    assert first["discovery.seed_hosts"] == second["discovery.seed_hosts"] == '["127.0.0.1:9500"]'
+    assert first["cluster.initial_master_nodes"] == '["hybrid-node-1"]'
+    assert "node.roles" not in first  # every role, master included
+    assert second["node.roles"] == '["data", "ingest"]'
+    assert "discovery.type" not in first
+
+
+def test_the_local_stack_client_knows_both_nodes() -> None:
+    settings = Settings(es_nodes=2, es_port=9200)
+    assert settings.es_hosts == ["http://127.0.0.1:9200", "http://127.0.0.1:9201"]
+    assert Settings(es_url="http://a:9200, http://b:9200").es_hosts == [
+        "http://a:9200",
+        "http://b:9200",
+    ]
