@@ -77,8 +77,10 @@ class Settings(BaseSettings):
     es_max_retries: int = Field(
         default=2, ge=0, description="Retries on another node after a connection error/timeout."
     )
-    es_nodes: Literal[1, 2] = Field(
+    es_nodes: int = Field(
         default=1,
+        ge=1,
+        le=2,
         description="Nodes of the local stack: 2 adds a data-only node (replicas survive it).",
     )
     java_home: Path | None = Field(

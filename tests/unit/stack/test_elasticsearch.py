@@ -64,8 +64,9 @@ def test_two_nodes_discover_each_other_and_only_the_first_may_be_master(open_dir
     assert "discovery.type" not in first
 
 
-def test_the_local_stack_client_knows_both_nodes() -> None:
-    settings = Settings(es_nodes=2, es_port=9200)
+def test_the_local_stack_client_knows_both_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYBRID_ES_NODES", "2")
+    settings = Settings(es_port=9200)
     assert settings.es_hosts == ["http://127.0.0.1:9200", "http://127.0.0.1:9201"]
     assert Settings(es_url="http://a:9200, http://b:9200").es_hosts == [
         "http://a:9200",
