@@ -64,12 +64,25 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=_default_cache, description="Downloaded ES dists.")
 
     # --- Elasticsearch -------------------------------------------------------------------------
-    es_url: str | None = Field(default=None, description="Existing cluster; None = local stack.")
+    es_url: str | None = Field(
+        default=None,
+        description="Existing cluster, one URL or several comma-separated (every node the client "
+        "may use and fail over to); None = local stack.",
+    )
     es_api_key: str | None = None
     es_version: str = ES_VERSION
     es_port: PositiveInt = 9200
     es_heap: str = "768m"
     es_request_timeout: PositiveFloat = 30.0
+    es_max_retries: int = Field(
+        default=2, ge=0, description="Retries on another node after a connection error/timeout."
+    )
+    es_nodes: int = Field(
+        default=1,
+        ge=1,
+        le=2,
+        description="Nodes of the local stack: 2 adds a data-only node (replicas survive it).",
+    )
     java_home: Path | None = Field(
         default=None,
         validation_alias=AliasChoices("HYBRID_JAVA_HOME", "JAVA_HOME", "java_home"),
@@ -103,6 +116,12 @@ class Settings(BaseSettings):
         "before its records are dead-lettered as delivery_limit.",
     )
     worker_concurrency: PositiveInt = 1
+    torch_threads: int = Field(
+        default=1,
+        ge=0,
+        description="Torch intra-op threads per process (0: torch's default). One measured "
+        "10x faster than the default two on a shared 2-core box (docs/scaling.md).",
+    )
 
     # --- index ---------------------------------------------------------------------------------
     index_alias: str = "products"
@@ -190,8 +209,15 @@ class Settings(BaseSettings):
 
     @property
     def effective_es_url(self) -> str:
-        """The cluster to talk to: ``es_url`` if set, else the local stack on loopback."""
-        return self.es_url or f"http://127.0.0.1:{self.es_port}"
+        """The cluster to talk to: ``es_url`` if set, else the local stack's node(s) on loopback."""
+        if self.es_url:
+            return self.es_url
+        return ",".join(f"http://127.0.0.1:{self.es_port + n}" for n in range(self.es_nodes))
+
+    @property
+    def es_hosts(self) -> list[str]:
+        """Every node URL of ``effective_es_url`` (comma-separated), for the client."""
+        return [url.strip() for url in self.effective_es_url.split(",") if url.strip()]
 
     @property
     def effective_redis_url(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,11 +18,13 @@ from typer.core import TyperGroup
 
 from hybrid.cli.common import EXIT_FAILED, JsonFlag, console, fail
 from hybrid.errors import HybridSearchError
-from hybrid.indexing.producer import IngestReport
 from hybrid.settings import get_settings
 
 #: The subcommand ``hybrid ingest FEED`` stands for.
 DEFAULT = "feed"
+
+if TYPE_CHECKING:
+    from hybrid.indexing.producer import IngestReport
 
 
 class _FeedByDefault(TyperGroup):

@@ -1,4 +1,10 @@
-"""The Elasticsearch client: one per process and URL, created on first use."""
+"""The Elasticsearch client: one per process and URL, created on first use.
+
+The client is given every node of ``HYBRID_ES_URL`` (comma-separated) and round-robins over
+them; a node that refuses connections or times out is marked dead (retried after a back-off)
+and the request goes to the next node, up to ``HYBRID_ES_MAX_RETRIES`` times, so losing one
+node of a cluster with replicas costs a retry, not a failed search.
+"""
 
 from __future__ import annotations
 
@@ -15,18 +21,27 @@ Client = Elasticsearch
 
 
 def make_client(settings: Settings) -> Client:
-    """The process-wide client for ``settings.effective_es_url`` (created on first use)."""
-    return _client(settings.effective_es_url, settings.es_api_key, settings.es_request_timeout)
+    """The process-wide client for ``settings.es_hosts`` (created on first use)."""
+    return _client(
+        tuple(settings.es_hosts),
+        settings.es_api_key,
+        settings.es_request_timeout,
+        settings.es_max_retries,
+    )
 
 
 @lru_cache(maxsize=8)
-def _client(url: str, api_key: str | None, timeout: float) -> Elasticsearch:
+def _client(
+    hosts: tuple[str, ...], api_key: str | None, timeout: float, max_retries: int
+) -> Elasticsearch:
     return Elasticsearch(
-        url,
+        list(hosts),
         api_key=api_key,
         request_timeout=timeout,
         retry_on_timeout=True,
-        max_retries=2,
+        max_retries=max(max_retries, len(hosts) - 1),  # enough to reach every other node
+        # 502/503/504 come from a node that is leaving or has not joined yet: another answers.
+        retry_on_status=(502, 503, 504),
     )
 
 

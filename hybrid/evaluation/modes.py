@@ -28,11 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
 
-from hybrid.demo.catalog import JudgedQuery
 from hybrid.errors import InvalidRequestError
 from hybrid.evaluation.devset import DevQuery
 from hybrid.query.legs import LEGS, Leg
@@ -46,6 +45,9 @@ from hybrid.query.request import (
     format_validation_error,
 )
 from hybrid.settings import Settings
+
+if TYPE_CHECKING:
+    from hybrid.demo.catalog import JudgedQuery
 
 #: Hits asked for per query: enough for recall@100 (the request size limit by default).
 EVAL_DEPTH: Final = 100
