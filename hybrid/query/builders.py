@@ -43,6 +43,12 @@ DEFAULT_BOOSTS: Final[Mapping[str, float]] = MappingProxyType(
 #: One- and two-word queries need every word; longer ones may miss a third of them, so a
 #: stray word ("comfy red sneakers") does not empty the BM25 leg.
 DEFAULT_MINIMUM_SHOULD_MATCH: Final = "2<-34%"
+#: The typo-tolerant clause (``cross_fields`` takes no ``fuzziness``) scores below exact matches.
+FUZZY_BOOST: Final = 0.5
+#: Fuzzy terms per query word; a prefix of one letter is kept exact (typos rarely hit the first
+#: letter, and it keeps the expansion cheap).
+FUZZY_MAX_EXPANSIONS: Final = 20
+FUZZY_PREFIX_LENGTH: Final = 1
 #: Elasticsearch rejects ``num_candidates`` above this.
 ES_MAX_NUM_CANDIDATES: Final = 10_000
 #: Elasticsearch accepts ``rescore_vector.oversample`` from 1 to 10 (0 turns it off).
@@ -90,6 +96,44 @@ def multi_match(
     return {"multi_match": clause}
 
 
+def fuzzy_match(
+    text: str, boosts: Mapping[str, float] | None = None, *, minimum_should_match: str | None
+) -> Clause:
+    """A ``best_fields`` ``multi_match`` with ``fuzziness: AUTO``: "sneakres" finds "sneakers".
+
+    AUTO allows no edit under 3 letters, one up to 5, two beyond (Elasticsearch's rule).
+    """
+    weights = DEFAULT_BOOSTS if boosts is None else boosts
+    clause: dict[str, Any] = {
+        "query": text,
+        "type": "best_fields",
+        "fields": [f"{field}^{boost:g}" for field, boost in weights.items()],
+        "operator": "or",
+        "fuzziness": "AUTO",
+        "prefix_length": FUZZY_PREFIX_LENGTH,
+        "max_expansions": FUZZY_MAX_EXPANSIONS,
+        "boost": FUZZY_BOOST,
+    }
+    if minimum_should_match is not None:
+        clause["minimum_should_match"] = minimum_should_match
+    return {"multi_match": clause}
+
+
+def text_clause(
+    text: str, boosts: Mapping[str, float] | None = None, *, minimum_should_match: str | None
+) -> Clause:
+    """What BM25 requires of a product: the words across fields, or the words with typos."""
+    return {
+        "bool": {
+            "should": [
+                multi_match(text, boosts, minimum_should_match=minimum_should_match),
+                fuzzy_match(text, boosts, minimum_should_match=minimum_should_match),
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
 def bm25_query(
     text: str,
     filter_clauses: Sequence[Clause],
@@ -105,7 +149,7 @@ def bm25_query(
     query-understanding boosts need.
     """
     query: dict[str, Any] = {
-        "must": [multi_match(text, boosts, minimum_should_match=minimum_should_match)],
+        "must": [text_clause(text, boosts, minimum_should_match=minimum_should_match)],
         "filter": list(filter_clauses),
     }
     if should:

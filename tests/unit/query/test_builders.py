@@ -39,12 +39,32 @@ def test_bm25_body() -> None:
             "bool": {
                 "must": [
                     {
-                        "multi_match": {
-                            "query": "red sneakers",
-                            "type": "cross_fields",
-                            "fields": FIELDS,
-                            "operator": "or",
-                            "minimum_should_match": DEFAULT_MINIMUM_SHOULD_MATCH,
+                        "bool": {
+                            "should": [
+                                {
+                                    "multi_match": {
+                                        "query": "red sneakers",
+                                        "type": "cross_fields",
+                                        "fields": FIELDS,
+                                        "operator": "or",
+                                        "minimum_should_match": DEFAULT_MINIMUM_SHOULD_MATCH,
+                                    }
+                                },
+                                {
+                                    "multi_match": {
+                                        "query": "red sneakers",
+                                        "type": "best_fields",
+                                        "fields": FIELDS,
+                                        "operator": "or",
+                                        "fuzziness": "AUTO",
+                                        "prefix_length": 1,
+                                        "max_expansions": 20,
+                                        "boost": 0.5,
+                                        "minimum_should_match": DEFAULT_MINIMUM_SHOULD_MATCH,
+                                    }
+                                },
+                            ],
+                            "minimum_should_match": 1,
                         }
                     }
                 ],
@@ -60,13 +80,15 @@ def test_bm25_options() -> None:
     should = [{"terms": {"colour_family": ["red"], "boost": 2.0}}]
     body = bm25_body("x", [], size=10, boosts={"title": 1.5}, should=should)
     assert body["query"]["bool"]["should"] == should
-    assert body["query"]["bool"]["must"][0]["multi_match"]["fields"] == ["title^1.5"]
+    for clause in body["query"]["bool"]["must"][0]["bool"]["should"]:
+        assert clause["multi_match"]["fields"] == ["title^1.5"]
 
 
 def test_query_syntax_stays_plain_text_in_multi_match() -> None:
     text = 'title:foo OR (bar AND "baz* \\ {"script": 1}'
     body = bm25_body(text, [], size=10)
-    assert body["query"]["bool"]["must"][0]["multi_match"]["query"] == text
+    for clause in body["query"]["bool"]["must"][0]["bool"]["should"]:
+        assert clause["multi_match"]["query"] == text
     serialised = json.dumps(body)
     assert "query_string" not in serialised
     assert "simple_query_string" not in serialised
