@@ -39,8 +39,8 @@ def test_bm25_body() -> None:
             "bool": {
                 "must": [
                     {
-                        "bool": {
-                            "should": [
+                        "dis_max": {
+                            "queries": [
                                 {
                                     "multi_match": {
                                         "query": "red sneakers",
@@ -56,15 +56,14 @@ def test_bm25_body() -> None:
                                         "type": "best_fields",
                                         "fields": FIELDS,
                                         "operator": "or",
-                                        "fuzziness": "AUTO",
+                                        "fuzziness": "AUTO:5,8",
                                         "prefix_length": 1,
                                         "max_expansions": 20,
                                         "boost": 0.5,
                                         "minimum_should_match": DEFAULT_MINIMUM_SHOULD_MATCH,
                                     }
                                 },
-                            ],
-                            "minimum_should_match": 1,
+                            ]
                         }
                     }
                 ],
@@ -80,14 +79,14 @@ def test_bm25_options() -> None:
     should = [{"terms": {"colour_family": ["red"], "boost": 2.0}}]
     body = bm25_body("x", [], size=10, boosts={"title": 1.5}, should=should)
     assert body["query"]["bool"]["should"] == should
-    for clause in body["query"]["bool"]["must"][0]["bool"]["should"]:
+    for clause in body["query"]["bool"]["must"][0]["dis_max"]["queries"]:
         assert clause["multi_match"]["fields"] == ["title^1.5"]
 
 
 def test_query_syntax_stays_plain_text_in_multi_match() -> None:
     text = 'title:foo OR (bar AND "baz* \\ {"script": 1}'
     body = bm25_body(text, [], size=10)
-    for clause in body["query"]["bool"]["must"][0]["bool"]["should"]:
+    for clause in body["query"]["bool"]["must"][0]["dis_max"]["queries"]:
         assert clause["multi_match"]["query"] == text
     serialised = json.dumps(body)
     assert "query_string" not in serialised
