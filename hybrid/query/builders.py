@@ -43,6 +43,10 @@ DEFAULT_BOOSTS: Final[Mapping[str, float]] = MappingProxyType(
 #: One- and two-word queries need every word; longer ones may miss a third of them, so a
 #: stray word ("comfy red sneakers") does not empty the BM25 leg.
 DEFAULT_MINIMUM_SHOULD_MATCH: Final = "2<-34%"
+#: The fallback of longer queries with an unknown word: one word may be missing from a two-word
+#: query, a third of a longer one; scored well below full matches (see :func:`text_clause`).
+FALLBACK_MINIMUM_SHOULD_MATCH: Final = "1<-1 3<-34%"
+FALLBACK_BOOST: Final = 0.2
 #: The typo-tolerant clause (``cross_fields`` takes no ``fuzziness``) scores below exact matches.
 FUZZY_BOOST: Final = 0.5
 #: No edit under 5 letters ("red" must not find "bed"), one up to 7, two from 8: the guard
@@ -124,18 +128,34 @@ def text_clause(
 ) -> Clause:
     """What BM25 requires of a product: the words across fields, or the words with typos.
 
-    ``dis_max`` (no tie breaker) scores a product by the better of the two: exact matches keep
-    their ``cross_fields`` ranking (measured: adding the fuzzy score on top of it cost BM25
-    text queries 0.02 nDCG@10), and a product found only through a typo still scores.
+    ``dis_max`` (no tie breaker) scores a product by the best of three: the words across fields
+    (``minimum_should_match``), the words with typos, and a fallback that lets one word of a
+    two-word query (a third of a longer one) be missing at a fifth of the score, so one unknown
+    word no longer empties the leg. Exact matches keep their ``cross_fields`` ranking.
+
+    Measured with ``hybrid eval`` (2,000 products, seed 7, served default
+    ``hybrid_linear_zscore+qu``, nDCG@10): text 0.825 -> 0.857, colour_synonym 0.999 -> 0.998,
+    image_text 0.788 -> 0.788, all 0.870 -> 0.881; BM25 alone 0.255 -> 0.307. Summing the fuzzy
+    score onto exact matches instead cost BM25 text queries 0.02; loosening
+    ``minimum_should_match`` itself to the fallback's value cost the served text queries 0.014.
     """
     return {
         "dis_max": {
             "queries": [
                 multi_match(text, boosts, minimum_should_match=minimum_should_match),
                 fuzzy_match(text, boosts, minimum_should_match=minimum_should_match),
+                _boosted(
+                    multi_match(text, boosts, minimum_should_match=FALLBACK_MINIMUM_SHOULD_MATCH),
+                    FALLBACK_BOOST,
+                ),
             ]
         }
     }
+
+
+def _boosted(clause: Clause, boost: float) -> Clause:
+    ((kind, body),) = clause.items()
+    return {kind: {**body, "boost": boost}}
 
 
 def bm25_query(

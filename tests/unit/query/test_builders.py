@@ -63,6 +63,16 @@ def test_bm25_body() -> None:
                                         "minimum_should_match": DEFAULT_MINIMUM_SHOULD_MATCH,
                                     }
                                 },
+                                {
+                                    "multi_match": {
+                                        "query": "red sneakers",
+                                        "type": "cross_fields",
+                                        "fields": FIELDS,
+                                        "operator": "or",
+                                        "minimum_should_match": "1<-1 3<-34%",
+                                        "boost": 0.2,
+                                    }
+                                },
                             ]
                         }
                     }
