@@ -52,6 +52,7 @@ class RoundInputs:
         oversample: ``rescore_vector`` oversampling for quantized indices (0 = off).
         exclude: ``must_not`` filter clauses from negations, added to every leg's filters
             (kNN ``filter`` included) and to the facet body.
+        fuzzy: give BM25 the typo-tolerant clause (the text holds a word nobody placed).
     """
 
     knn: Mapping[KnnLeg, Iterable[float]]
@@ -60,6 +61,7 @@ class RoundInputs:
     candidate_cap: int
     oversample: float = 0.0
     exclude: Sequence[Clause] = ()
+    fuzzy: bool = True
 
 
 def round_bodies(request: SearchRequest, filters: Filters, inputs: RoundInputs) -> RoundBodies:
@@ -83,7 +85,13 @@ def _leg_bodies(
     if "bm25" in request.active_legs and request.text:
         names.append("bm25")
         bodies.append(
-            bm25_body(request.text, clauses, size=inputs.window, should=list(inputs.should))
+            bm25_body(
+                request.text,
+                clauses,
+                size=inputs.window,
+                should=list(inputs.should),
+                fuzzy=inputs.fuzzy,
+            )
         )
     for leg, vector in inputs.knn.items():
         names.append(leg)

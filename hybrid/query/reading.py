@@ -24,7 +24,7 @@ from typing import Final
 
 from hybrid.query.builders import DEFAULT_BOOSTS
 from hybrid.query.filters import Clause, colour_clause
-from hybrid.query.lexicon import material_words
+from hybrid.query.lexicon import MIN_FUZZY_LENGTH, material_words
 from hybrid.query.phrases import Negation, PricePhrase, extract_negations, extract_price
 from hybrid.query.request import Filters, UnderstandingMode
 from hybrid.query.understanding import (
@@ -55,6 +55,7 @@ class Reading:
         excluded_words: other negated words (excluded from the text fields).
         corrected: typo -> correction.
         notes: readings chosen from context, in words ("'leather' read as a material").
+        unplaced: see the property.
     """
 
     original: str
@@ -65,6 +66,16 @@ class Reading:
     excluded_words: list[str] = field(default_factory=list)
     corrected: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def unplaced(self) -> list[str]:
+        """Words of ``text`` long enough to hold a typo that understanding did not recognise."""
+        placed = {t.norm for span in self.parsed.matched_spans for t in tokenize(span.span)}
+        return [
+            t.norm
+            for t in tokenize(self.text)
+            if t.norm not in placed and len(t.norm) >= MIN_FUZZY_LENGTH and t.norm.isalpha()
+        ]
 
 
 def _negated(negation: Negation, vocab: FacetVocabulary) -> tuple[list[MatchedSpan], int]:

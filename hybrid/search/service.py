@@ -56,6 +56,7 @@ class Understood:
     steps: list[tuple[Filters, tuple[str, ...]]]
     exclude: list[dict[str, Any]]
     text: str | None
+    fuzzy: bool = True
 
 
 @dataclass
@@ -164,7 +165,8 @@ class SearchService:
         filters, report = apply_reading(reading, filters, report)
         steps = [(s.filters, s.dropped) for s in relaxation_steps(filters, report.filters_added)]
         exclude = exclusion_clauses(reading)
-        return Understood(reading.parsed, report, should, steps, exclude, reading.text)
+        fuzzy = bool(reading.unplaced) or mode == "off"
+        return Understood(reading.parsed, report, should, steps, exclude, reading.text, fuzzy)
 
     def _vectors(self, request: SearchRequest) -> QueryVectors:
         if request.product_id is None and set(request.active_legs) <= {"bm25"}:
@@ -211,6 +213,7 @@ class SearchService:
             candidate_cap=self.settings.max_num_candidates,
             oversample=self.oversample,
             exclude=understood.exclude,
+            fuzzy=understood.fuzzy,
         )
 
     def _round(

@@ -132,3 +132,9 @@ def test_an_explicit_price_filter_wins(shop: FacetVocabulary) -> None:
     assert filters.price == PriceRange(lte=100)
     assert report.ignored == {"price": ["under 40"]}
     assert "price" not in report.filters_added
+
+
+def test_only_unplaced_long_words_ask_for_fuzzy_matching(shop: FacetVocabulary) -> None:
+    assert read_query("red sneakers", shop, mode="boost").unplaced == []
+    assert read_query("blakc sneakres", shop, mode="boost").unplaced == []  # corrected
+    assert read_query("comfy red sneakers", shop, mode="boost").unplaced == ["comfy"]
