@@ -44,6 +44,19 @@ DEFAULT_BOOSTS: Final[Mapping[str, float]] = MappingProxyType(
 #: One- and two-word queries need every word; longer ones may miss a third of them, so a
 #: stray word ("comfy red sneakers") does not empty the BM25 leg.
 DEFAULT_MINIMUM_SHOULD_MATCH: Final = "2<-34%"
+#: The fallback of longer queries with an unknown word: one word may be missing from a two-word
+#: query, a third of a longer one; scored well below full matches (see :func:`text_clause`).
+FALLBACK_MINIMUM_SHOULD_MATCH: Final = "1<-1 3<-34%"
+FALLBACK_BOOST: Final = 0.2
+#: The typo-tolerant clause (``cross_fields`` takes no ``fuzziness``) scores below exact matches.
+FUZZY_BOOST: Final = 0.5
+#: No edit under 5 letters ("red" must not find "bed"), one up to 7, two from 8: the guard
+#: understanding uses for its own corrections (:mod:`hybrid.query.lexicon`).
+FUZZINESS: Final = "AUTO:5,8"
+#: Fuzzy terms per query word; a prefix of one letter is kept exact (typos rarely hit the first
+#: letter, and it keeps the expansion cheap).
+FUZZY_MAX_EXPANSIONS: Final = 20
+FUZZY_PREFIX_LENGTH: Final = 1
 #: Elasticsearch rejects ``num_candidates`` above this.
 ES_MAX_NUM_CANDIDATES: Final = 10_000
 #: Elasticsearch accepts ``rescore_vector.oversample`` from 1 to 10 (0 turns it off).
@@ -104,6 +117,64 @@ def multi_match(
     return {"multi_match": clause}
 
 
+def fuzzy_match(
+    text: str, boosts: Mapping[str, float] | None = None, *, minimum_should_match: str | None
+) -> Clause:
+    """A ``best_fields`` ``multi_match`` with :data:`FUZZINESS`: "sneakres" finds "sneakers"."""
+    weights = DEFAULT_BOOSTS if boosts is None else boosts
+    clause: dict[str, Any] = {
+        "query": text,
+        "type": "best_fields",
+        "fields": [f"{field}^{boost:g}" for field, boost in weights.items()],
+        "operator": "or",
+        "fuzziness": FUZZINESS,
+        "prefix_length": FUZZY_PREFIX_LENGTH,
+        "max_expansions": FUZZY_MAX_EXPANSIONS,
+        "boost": FUZZY_BOOST,
+    }
+    if minimum_should_match is not None:
+        clause["minimum_should_match"] = minimum_should_match
+    return {"multi_match": clause}
+
+
+def text_clause(
+    text: str,
+    boosts: Mapping[str, float] | None = None,
+    *,
+    minimum_should_match: str | None,
+    fuzzy: bool = True,
+) -> Clause:
+    """What BM25 requires of a product: the words across fields, or the words with typos.
+
+    ``dis_max`` (no tie breaker) scores a product by the best of three: the words across fields
+    (``minimum_should_match``), the words with typos, and a fallback that lets one word of a
+    two-word query (a third of a longer one) be missing at a fifth of the score, so one unknown
+    word no longer empties the leg. Exact matches keep their ``cross_fields`` ranking.
+
+    Measured with ``hybrid eval`` (2,000 products, seed 7, served default
+    ``hybrid_linear_zscore+qu``, nDCG@10): text 0.825 -> 0.857, colour_synonym 0.999 -> 0.998,
+    image_text 0.788 -> 0.788, all 0.870 -> 0.881; BM25 alone 0.255 -> 0.307. Summing the fuzzy
+    score onto exact matches instead cost BM25 text queries 0.02; loosening
+    ``minimum_should_match`` itself to the fallback's value cost the served text queries 0.014.
+    """
+    queries = [
+        multi_match(text, boosts, minimum_should_match=minimum_should_match),
+        fuzzy_match(text, boosts, minimum_should_match=minimum_should_match),
+        _boosted(
+            multi_match(text, boosts, minimum_should_match=FALLBACK_MINIMUM_SHOULD_MATCH),
+            FALLBACK_BOOST,
+        ),
+    ]
+    # Fuzzy expansion is the costly part (served p50 +20% on the 10k benchmark): the service
+    # asks for it only when the text holds a word understanding could not place.
+    return {"dis_max": {"queries": queries if fuzzy else [queries[0], queries[2]]}}
+
+
+def _boosted(clause: Clause, boost: float) -> Clause:
+    ((kind, body),) = clause.items()
+    return {kind: {**body, "boost": boost}}
+
+
 def bm25_query(
     text: str,
     filter_clauses: Sequence[Clause],
@@ -112,6 +183,7 @@ def bm25_query(
     should: Sequence[Clause] = (),
     minimum_should_match: str | None = DEFAULT_MINIMUM_SHOULD_MATCH,
     boost: float | None = None,
+    fuzzy: bool = True,
 ) -> Clause:
     """The BM25 ``bool`` query: ``multi_match`` must match, filters restrict, ``should`` boost.
 
@@ -119,7 +191,7 @@ def bm25_query(
     query-understanding boosts need.
     """
     query: dict[str, Any] = {
-        "must": [multi_match(text, boosts, minimum_should_match=minimum_should_match)],
+        "must": [text_clause(text, boosts, minimum_should_match=minimum_should_match, fuzzy=fuzzy)],
         "filter": list(filter_clauses),
     }
     if should:
@@ -138,6 +210,7 @@ def bm25_body(
     should: Sequence[Clause] = (),
     minimum_should_match: str | None = DEFAULT_MINIMUM_SHOULD_MATCH,
     source: SourceFetch = "legs",
+    fuzzy: bool = True,
 ) -> Body:
     """A ``_search`` body for the BM25 leg.
 
@@ -149,6 +222,7 @@ def bm25_body(
         should: optional scoring clauses (query-understanding boosts).
         minimum_should_match: how many of the query's words must match.
         source: what the hits carry, see :func:`source_filter`.
+        fuzzy: add the typo-tolerant clause (see :func:`text_clause`).
 
     Returns:
         The request body.
@@ -160,6 +234,7 @@ def bm25_body(
             boosts=boosts,
             should=should,
             minimum_should_match=minimum_should_match,
+            fuzzy=fuzzy,
         ),
         "size": size,
         "_source": source_filter(source),

@@ -19,9 +19,9 @@ from hybrid.query.builders import (
     bm25_body,
     knn_body,
     knn_clause,
-    multi_match,
     num_candidates_for,
     single_request_body,
+    text_clause,
 )
 from hybrid.query.facets import facet_aggs
 from hybrid.query.filters import Clause, split_facets, to_clauses
@@ -52,6 +52,9 @@ class RoundInputs:
         candidate_cap: ``settings.max_num_candidates``.
         oversample: ``rescore_vector`` oversampling for quantized indices (0 = off).
         source: what the legs' hits carry (``Settings.source_fetch``).
+        exclude: ``must_not`` filter clauses from negations, added to every leg's filters
+            (kNN ``filter`` included) and to the facet body.
+        fuzzy: give BM25 the typo-tolerant clause (the text holds a word nobody placed).
     """
 
     knn: Mapping[KnnLeg, Iterable[float]]
@@ -60,11 +63,13 @@ class RoundInputs:
     candidate_cap: int
     oversample: float = 0.0
     source: SourceFetch = "legs"
+    exclude: Sequence[Clause] = ()
+    fuzzy: bool = True
 
 
 def round_bodies(request: SearchRequest, filters: Filters, inputs: RoundInputs) -> RoundBodies:
     """Every body of one round: the legs (or the single request), then the facets if asked."""
-    clauses = to_clauses(filters)
+    clauses = to_clauses(filters) + list(inputs.exclude)
     if request.fusion.method == "single":
         names, bodies = ["single"], [_single_body(request, clauses, inputs)]
     else:
@@ -89,6 +94,7 @@ def _leg_bodies(
                 size=inputs.window,
                 should=list(inputs.should),
                 source=inputs.source,
+                fuzzy=inputs.fuzzy,
             )
         )
     for leg, vector in inputs.knn.items():
@@ -132,10 +138,10 @@ def facet_body(
     *other* ticked facets (multi-select), see :func:`hybrid.query.facets.facet_aggs`.
     """
     hard, _ = split_facets(filters)
-    hard_clauses = to_clauses(hard)
+    hard_clauses = to_clauses(hard) + list(inputs.exclude)
     should: list[dict[str, Any]] = []
     if text:
-        should.append(multi_match(text, minimum_should_match=DEFAULT_MINIMUM_SHOULD_MATCH))
+        should.append(text_clause(text, minimum_should_match=DEFAULT_MINIMUM_SHOULD_MATCH))
     if image_vector is not None:
         knn = knn_clause(
             IMAGE_VECTOR,

@@ -52,8 +52,10 @@ FACET_FILTER_FIELD: Final[Mapping[Facet, str]] = {
 }
 #: Relaxation drops understood filters in this order: colour first (labels are the least
 #: reliable and shoppers accept another shade sooner than another kind of product), then
-#: category, and brand last (a typed brand name is the most deliberate).
-RELAXATION_ORDER: Final[tuple[str, ...]] = ("colour_family", "category", "brand")
+#: category, then a price read from the text, and brand last (a typed brand name is the most
+#: deliberate). A step is only taken when the stricter one left too few hits, and the response
+#: lists the relaxed fields.
+RELAXATION_ORDER: Final[tuple[str, ...]] = ("colour_family", "category", "price", "brand")
 
 
 class MatchedSpan(NamedTuple):
@@ -88,6 +90,12 @@ class UnderstandingReport(BaseModel):
         ignored: Filters field -> understood values not applied because the request already
             filters that field, or because the phrase was ambiguous.
         relaxed: Filters fields whose understood values were dropped to find enough hits.
+        price: the price phrase read from the text and the range it became (a hard filter in
+            every leg unless the request already filters on price; relaxed only visibly).
+        excluded: Filters field (or ``text``) -> values excluded by a negation.
+        corrected: typo -> the vocabulary word it was read as.
+        notes: readings chosen from context ("'leather' read as a material, not a colour").
+        text_sent: the text given to BM25 and the model, when it differs from the query.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -98,6 +106,11 @@ class UnderstandingReport(BaseModel):
     filters_added: dict[str, list[str]] = Field(default_factory=dict)
     ignored: dict[str, list[str]] = Field(default_factory=dict)
     relaxed: list[str] = Field(default_factory=list)
+    price: dict[str, Any] | None = None
+    excluded: dict[str, list[str]] = Field(default_factory=dict)
+    corrected: dict[str, str] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+    text_sent: str | None = None
 
     def with_relaxed(self, dropped: Iterable[str]) -> UnderstandingReport:
         """A copy recording that the understood filters of ``dropped`` fields were relaxed."""
@@ -268,6 +281,10 @@ def relaxation_steps(filters: Filters, added: Mapping[str, Sequence[str]]) -> li
     for field in RELAXATION_ORDER:
         values = set(added.get(field, ()))
         if not values:
+            continue
+        if field == "price":  # a range, not a list: drop it whole
+            current, dropped = current.model_copy(update={"price": None}), (*dropped, field)
+            steps.append(RelaxationStep(current, dropped))
             continue
         kept = [value for value in getattr(current, field) if value not in values]
         current, dropped = current.model_copy(update={field: kept}), (*dropped, field)

@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal, NamedTuple
 
 from hybrid import vocab
+from hybrid.query.lexicon import closest, colour_lexicon
 from hybrid.schema import CATEGORY_SEPARATOR
 
 Facet = Literal["colour", "category", "brand"]
@@ -110,6 +111,9 @@ class FacetVocabulary:
     colour_of: Callable[[str], str | None] | None = None
     category_of: Callable[[str], str | None] | None = None
     known_categories: frozenset[str] | None = None
+    _corrections: dict[str, str | None] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -190,10 +194,28 @@ class FacetVocabulary:
             found[("category", path)] = None
         return tuple(found)
 
+    def correct(self, word: str) -> str | None:
+        """The one single-word phrase of the vocabulary within a typo of ``word`` (cached).
+
+        None when ``word`` is itself a phrase, too short to correct, or not close to exactly
+        one phrase (see :func:`hybrid.query.lexicon.closest`).
+        """
+        if word not in self._corrections:
+            if self.lookup((word,)):
+                self._corrections[word] = None
+            else:
+                singles = (words[0] for words in self.entries if len(words) == 1)
+                self._corrections[word] = closest(word, singles)
+        return self._corrections[word]
+
 
 def _colour_phrases(labels: Iterable[str]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = [(family, family) for family in vocab.COLOUR_FAMILIES]
     pairs += [(name, colour.family) for name, colour in vocab.COLOURS.items()]
+    # The XKCD survey and CSS4 names, placed by CIELAB; the shop's own tables (added after)
+    # take precedence where both name a word.
+    known = set(vocab.COLOURS) | set(vocab.COLOUR_SYNONYMS) | set(vocab.COLOUR_FAMILIES)
+    pairs += [(name, fam) for name, fam in colour_lexicon().items() if name not in known]
     for word in (*vocab.COLOUR_SYNONYMS, *labels):
         family = vocab.colour_family_of_word(word.strip().lower())
         if family is not None:

@@ -29,13 +29,13 @@ from hybrid.errors import ProductNotFoundError
 from hybrid.images import ImageLimits
 from hybrid.query.fusion import FusedHit, LegHit, add_bonus, collapse_fused, fuse, leg_hits
 from hybrid.query.plan import FACETS, RoundInputs, round_bodies
+from hybrid.query.reading import apply_reading, exclusion_clauses, read_query
 from hybrid.query.request import Filters, SearchRequest
 from hybrid.query.understanding import (
     ParsedQuery,
     UnderstandingReport,
     apply_understanding,
     relaxation_steps,
-    understand,
     understanding_fit,
 )
 from hybrid.query.vocabulary import FacetVocabulary
@@ -56,6 +56,9 @@ class Understood:
     report: UnderstandingReport
     should: list[dict[str, Any]]
     steps: list[tuple[Filters, tuple[str, ...]]]
+    exclude: list[dict[str, Any]]
+    text: str | None
+    fuzzy: bool = True
 
 
 @dataclass
@@ -136,8 +139,10 @@ class SearchService:
         """Run ``request``; the response is shaped like Elasticsearch's ``_search``."""
         started = time.perf_counter()
         understood = self._understand(request)
-        vectors = self._vectors(request)
-        result, fused = self._search(request, understood, vectors)
+        # BM25 and the model get the text without price phrase and negations, typos corrected.
+        sent = request.model_copy(update={"text": understood.text})
+        vectors = self._vectors(sent)
+        result, fused = self._search(sent, understood, vectors)
         fetched: dict[str, dict[str, Any]] = {}
         if self.reranker is not None:  # a reranker reads the products, not only their facets
             fused = self._with_sources(fused, fused[: self.settings.rerank_window], fetched)
@@ -190,14 +195,18 @@ class SearchService:
         mode = request.understanding
         if request.text and (request.image or request.product_id) and mode == "boost":
             mode = "filter"  # "like this, but in blue": the colour typed is a requirement
-        parsed = (
-            understand(request.text, self.vocabulary(), mode=mode)
-            if request.text
-            else ParsedQuery(text="", residual_text="")
-        )
-        filters, should, report = apply_understanding(parsed, request.filters, mode=mode)
+        if not request.text:
+            parsed = ParsedQuery(text="", residual_text="")
+            filters, should, report = apply_understanding(parsed, request.filters, mode=mode)
+            steps = [(s.filters, s.dropped) for s in relaxation_steps(filters, {})]
+            return Understood(parsed, report, should, steps, [], request.text)
+        reading = read_query(request.text, self.vocabulary(), mode=mode)
+        filters, should, report = apply_understanding(reading.parsed, request.filters, mode=mode)
+        filters, report = apply_reading(reading, filters, report)
         steps = [(s.filters, s.dropped) for s in relaxation_steps(filters, report.filters_added)]
-        return Understood(parsed, report, should, steps)
+        exclude = exclusion_clauses(reading)
+        fuzzy = bool(reading.unplaced) or mode == "off"
+        return Understood(reading.parsed, report, should, steps, exclude, reading.text, fuzzy)
 
     def _vectors(self, request: SearchRequest) -> QueryVectors:
         if request.product_id is None and set(request.active_legs) <= {"bm25"}:
@@ -244,6 +253,8 @@ class SearchService:
             candidate_cap=self.settings.max_num_candidates,
             oversample=self.oversample,
             source=self.settings.source_fetch,
+            exclude=understood.exclude,
+            fuzzy=understood.fuzzy,
         )
 
     def _round(

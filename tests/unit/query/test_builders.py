@@ -39,12 +39,41 @@ def test_bm25_body() -> None:
             "bool": {
                 "must": [
                     {
-                        "multi_match": {
-                            "query": "red sneakers",
-                            "type": "cross_fields",
-                            "fields": FIELDS,
-                            "operator": "or",
-                            "minimum_should_match": DEFAULT_MINIMUM_SHOULD_MATCH,
+                        "dis_max": {
+                            "queries": [
+                                {
+                                    "multi_match": {
+                                        "query": "red sneakers",
+                                        "type": "cross_fields",
+                                        "fields": FIELDS,
+                                        "operator": "or",
+                                        "minimum_should_match": DEFAULT_MINIMUM_SHOULD_MATCH,
+                                    }
+                                },
+                                {
+                                    "multi_match": {
+                                        "query": "red sneakers",
+                                        "type": "best_fields",
+                                        "fields": FIELDS,
+                                        "operator": "or",
+                                        "fuzziness": "AUTO:5,8",
+                                        "prefix_length": 1,
+                                        "max_expansions": 20,
+                                        "boost": 0.5,
+                                        "minimum_should_match": DEFAULT_MINIMUM_SHOULD_MATCH,
+                                    }
+                                },
+                                {
+                                    "multi_match": {
+                                        "query": "red sneakers",
+                                        "type": "cross_fields",
+                                        "fields": FIELDS,
+                                        "operator": "or",
+                                        "minimum_should_match": "1<-1 3<-34%",
+                                        "boost": 0.2,
+                                    }
+                                },
+                            ]
                         }
                     }
                 ],
@@ -60,13 +89,15 @@ def test_bm25_options() -> None:
     should = [{"terms": {"colour_family": ["red"], "boost": 2.0}}]
     body = bm25_body("x", [], size=10, boosts={"title": 1.5}, should=should)
     assert body["query"]["bool"]["should"] == should
-    assert body["query"]["bool"]["must"][0]["multi_match"]["fields"] == ["title^1.5"]
+    for clause in body["query"]["bool"]["must"][0]["dis_max"]["queries"]:
+        assert clause["multi_match"]["fields"] == ["title^1.5"]
 
 
 def test_query_syntax_stays_plain_text_in_multi_match() -> None:
     text = 'title:foo OR (bar AND "baz* \\ {"script": 1}'
     body = bm25_body(text, [], size=10)
-    assert body["query"]["bool"]["must"][0]["multi_match"]["query"] == text
+    for clause in body["query"]["bool"]["must"][0]["dis_max"]["queries"]:
+        assert clause["multi_match"]["query"] == text
     serialised = json.dumps(body)
     assert "query_string" not in serialised
     assert "simple_query_string" not in serialised
@@ -195,3 +226,11 @@ def test_single_request_leaves_out_zero_weight_legs() -> None:
         single_request_body(None, {}, [], size=10, weights={}, k=10, num_candidates=100)
     with pytest.raises(ValueError, match="unknown vector field"):
         single_request_body(None, {"vec": [1.0]}, [], size=10, weights={}, k=10, num_candidates=100)
+
+
+def test_text_clause_without_fuzzy_keeps_the_exact_and_fallback_clauses() -> None:
+    from hybrid.query.builders import text_clause
+
+    queries = text_clause("red sneakers", minimum_should_match="2<-34%", fuzzy=False)["dis_max"]
+    assert [q["multi_match"].get("fuzziness") for q in queries["queries"]] == [None, None]
+    assert [q["multi_match"].get("boost") for q in queries["queries"]] == [None, 0.2]

@@ -45,3 +45,13 @@ def test_facets_count_under_the_hard_filters_only_with_a_checked_knn() -> None:
 def test_no_facet_body_when_facets_are_off() -> None:
     request = SearchRequest(text="bag", facets=False)
     assert FACETS not in round_bodies(request, Filters(), INPUTS).names
+
+
+def test_exclusions_reach_every_leg_and_the_facets() -> None:
+    exclude = [{"bool": {"must_not": [{"terms": {"brand": ["Lumo"]}}]}}]
+    inputs = RoundInputs(knn=INPUTS.knn, should=[], window=20, candidate_cap=1000, exclude=exclude)
+    request = SearchRequest(text="bag", facets=True)
+    bm25, image, text, facets = round_bodies(request, Filters(), inputs).bodies
+    assert bm25["query"]["bool"]["filter"] == exclude
+    assert image["knn"]["filter"] == text["knn"]["filter"] == exclude
+    assert facets["query"]["bool"]["filter"] == exclude

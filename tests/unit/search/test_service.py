@@ -35,7 +35,8 @@ def test_hybrid_sends_bm25_and_both_knn_legs_with_the_same_filters_in_one_round(
     bm25, image_knn, text_knn, facets = gateway.rounds[0]
     clauses = to_clauses(filters)
     assert bm25["query"]["bool"]["filter"] == clauses
-    assert bm25["query"]["bool"]["must"][0]["multi_match"]["query"] == "comfy shoes"
+    text = bm25["query"]["bool"]["must"][0]["dis_max"]["queries"][0]
+    assert text["multi_match"]["query"] == "comfy shoes"
     for body, field in ((image_knn, "image_vector"), (text_knn, "text_vector")):
         knn = body["knn"]
         assert (knn["field"], knn["filter"], knn["k"]) == (field, clauses, 100)

@@ -1,0 +1,90 @@
+"""The colour lexicon from real data, and the typo-tolerant lookup of query words.
+
+* :func:`colour_lexicon`: about 1,000 colour names with RGB values (the XKCD colour survey and
+  CSS4, generated into ``hybrid/data/colour_names.tsv`` by ``scripts/gen_colour_lexicon.py``),
+  each mapped to one of the 12 families by the project's CIELAB code. Read once, lazily.
+* :func:`material_words`: words that name a material the shop sells ("leather", "denim",
+  "steel"); when such a word is also a colour name, understanding reads it from context.
+* :func:`closest`: the lexicon word within one edit (two for long words) of a query word, for
+  typos ("blakc" -> "black"); short words are never corrected ("tan" is not "tee").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from typing import Final
+
+from hybrid import vocab
+
+#: Words shorter than this are never corrected: at 3-4 letters one edit reaches too many words.
+MIN_FUZZY_LENGTH: Final = 5
+#: Words this long may be two edits away ("sneakres" is a transposition: two edits).
+TWO_EDITS_FROM: Final = 8
+
+
+@cache
+def colour_lexicon() -> dict[str, str]:
+    """Colour name (lowercase, words separated by one space) -> colour family."""
+    text = resources.files("hybrid.data").joinpath("colour_names.tsv").read_text("utf-8")
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, family, _ = line.split("\t")
+            table[name] = family
+    return table
+
+
+@cache
+def material_words() -> frozenset[str]:
+    """Every word of the shop's materials ("stainless steel" gives "stainless" and "steel")."""
+    return frozenset(word for material in vocab.MATERIALS for word in material.split())
+
+
+def edit_distance(a: str, b: str, *, limit: int) -> int:
+    """Optimal-string-alignment distance (a transposition is one edit), capped at ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def allowed_edits(word: str) -> int:
+    """Edits tolerated for a word of this length: 0 under 5 letters, 1, then 2 from 8."""
+    if len(word) < MIN_FUZZY_LENGTH:
+        return 0
+    return 2 if len(word) >= TWO_EDITS_FROM else 1
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The one candidate nearest ``word`` within :func:`allowed_edits`; None if none or a tie.
+
+    A tie between two different words is no reading at all: guessing would be a confident
+    wrong answer.
+    """
+    limit = allowed_edits(word)
+    if not limit or not word.isalpha():
+        return None
+    best: list[str] = []
+    best_distance = limit + 1
+    for candidate in candidates:
+        if candidate == word or abs(len(candidate) - len(word)) > limit:
+            continue
+        distance = edit_distance(word, candidate, limit=limit)
+        if distance < best_distance:
+            best, best_distance = [candidate], distance
+        elif distance == best_distance:
+            best.append(candidate)
+    return best[0] if len(best) == 1 else None

@@ -1,0 +1,235 @@
+"""Reading a query before understanding: price, negations, typos, colour-or-material words.
+
+:func:`read_query` is the first step of understanding, pure like the rest of it:
+
+1. a price phrase ("under 40") becomes a price range and leaves the text;
+2. negations ("not red", "without logo") leave the text: a negated phrase the vocabulary knows
+   becomes a facet exclusion (colour family, category, brand), any other negated word a text
+   exclusion; :func:`exclusion_clauses` turns them into one ``must_not`` filter clause, given
+   to every leg (kNN ``filter`` included);
+3. words within a typo of exactly one vocabulary word are corrected ("blakc" -> "black"), in
+   the text sent to BM25 and the model too;
+4. :func:`understand` reads the rest, and a word that is both a colour and a material the shop
+   sells ("leather", "denim") is read as the material unless "colour" follows it.
+
+Everything decided is reported: :class:`Reading` feeds the understanding report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from hybrid.query.builders import DEFAULT_BOOSTS
+from hybrid.query.filters import Clause, colour_clause
+from hybrid.query.lexicon import MIN_FUZZY_LENGTH, material_words
+from hybrid.query.phrases import Negation, PricePhrase, extract_negations, extract_price
+from hybrid.query.request import Filters, UnderstandingMode
+from hybrid.query.understanding import (
+    FACET_FILTER_FIELD,
+    MatchedSpan,
+    ParsedQuery,
+    UnderstandingReport,
+    understand,
+)
+from hybrid.query.vocabulary import FacetVocabulary, phrase, tokenize
+from hybrid.schema import BRAND, CATEGORY_PATH
+
+#: Words after a colour-or-material word that make it a colour: "leather colour boots".
+COLOUR_NOUNS: Final = frozenset({"colour", "color", "coloured", "colored", "tone", "toned"})
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What :func:`read_query` found.
+
+    Attributes:
+        original: the query as typed.
+        text: the text for BM25 and the model: price phrase and negations removed, typos
+            corrected (the original text when nothing would be left).
+        parsed: understanding of ``text``.
+        price: the price phrase, if any.
+        excluded: negated phrases the vocabulary knows, with their facet values.
+        excluded_words: other negated words (excluded from the text fields).
+        corrected: typo -> correction.
+        notes: readings chosen from context, in words ("'leather' read as a material").
+        unplaced: see the property.
+    """
+
+    original: str
+    text: str
+    parsed: ParsedQuery
+    price: PricePhrase | None = None
+    excluded: list[MatchedSpan] = field(default_factory=list)
+    excluded_words: list[str] = field(default_factory=list)
+    corrected: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def unplaced(self) -> list[str]:
+        """Words of ``text`` long enough to hold a typo that understanding did not recognise."""
+        placed = {t.norm for span in self.parsed.matched_spans for t in tokenize(span.span)}
+        return [
+            t.norm
+            for t in tokenize(self.text)
+            if t.norm not in placed and len(t.norm) >= MIN_FUZZY_LENGTH and t.norm.isalpha()
+        ]
+
+
+def _negated(negation: Negation, vocab: FacetVocabulary) -> tuple[list[MatchedSpan], int]:
+    """The facet values the longest known phrase after the trigger names, and its length."""
+    words = [w.text for w in negation.words]
+    if words[0].casefold() in material_words():
+        return [], 0  # "non-leather", "without leather": the material, excluded as text
+    for n in range(len(words), 0, -1):
+        key = phrase(" ".join(words[:n]))
+        if n == 1 and not vocab.lookup(key):
+            corrected = vocab.correct(key[0]) if key else None
+            key = (corrected,) if corrected else key
+        values = vocab.lookup(key)
+        if values:
+            span = " ".join(words[:n])
+            return [MatchedSpan(span, facet, value) for facet, value in values], n
+    return [], 0
+
+
+def _remove(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = [" "] * (end - start)
+    kept = re.sub(r"(?:^|\s)-+(?=\s|$)", " ", "".join(chars))
+    return re.sub(r"\s+", " ", kept).strip(" ,.;")
+
+
+def _negations(text: str, vocab: FacetVocabulary) -> tuple[str, list[MatchedSpan], list[str]]:
+    excluded: list[MatchedSpan] = []
+    words: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for negation in extract_negations(text):
+        found, n = _negated(negation, vocab)
+        taken = negation.words[: max(n, 1)]
+        excluded += found
+        if not found:
+            words.append(taken[0].text.casefold())
+        spans += [(negation.start, negation.end), *((w.start, w.end) for w in taken)]
+    return _remove(text, spans), excluded, words
+
+
+def _corrections(text: str, vocab: FacetVocabulary) -> tuple[str, dict[str, str]]:
+    corrected: dict[str, str] = {}
+    pieces: list[str] = []
+    last = 0
+    for token in tokenize(text):
+        fixed = vocab.correct(token.norm)
+        if fixed is not None:
+            corrected[text[token.start : token.end]] = fixed
+            pieces += [text[last : token.start], fixed]
+            last = token.end
+    return "".join([*pieces, text[last:]]), corrected
+
+
+def _materials(parsed: ParsedQuery) -> tuple[ParsedQuery, list[str]]:
+    """Drop colour readings of material words unless a colour noun follows them."""
+    words = [t.norm for t in tokenize(parsed.text)]
+    dropped: set[str] = set()
+    for span in parsed.matched_spans:
+        norm = span.span.casefold()
+        if span.facet != "colour" or norm not in material_words() or norm not in words:
+            continue
+        after = words[words.index(norm) + 1 : words.index(norm) + 2]
+        if not (set(after) & COLOUR_NOUNS):
+            dropped.add(norm)
+    if not dropped:
+        return parsed, []
+    spans = [
+        s
+        for s in parsed.matched_spans
+        if not (s.facet == "colour" and s.span.casefold() in dropped)
+    ]
+    families = list(dict.fromkeys(s.value for s in spans if s.facet == "colour"))
+    notes = [f"{word!r} read as a material, not a colour" for word in sorted(dropped)]
+    return parsed.model_copy(update={"matched_spans": spans, "colour_families": families}), notes
+
+
+def read_query(text: str, vocab: FacetVocabulary, *, mode: UnderstandingMode) -> Reading:
+    """Read ``text``: price, negations, typos, then :func:`understand` (see the module doc)."""
+    if mode == "off":
+        return Reading(original=text, text=text, parsed=understand(text, vocab, mode="off"))
+    price, rest = extract_price(text)
+    rest, excluded, excluded_words = _negations(rest, vocab)
+    rest, corrected = _corrections(rest, vocab)
+    parsed, notes = _materials(understand(rest, vocab, mode=mode))
+    for span in parsed.matched_spans:
+        if span.facet == "colour" and span.span.casefold() in material_words():
+            notes.append(f"{span.span!r} read as a colour (followed by a colour word)")
+    return Reading(
+        original=text,
+        text=rest or text,
+        parsed=parsed,
+        price=price,
+        excluded=excluded,
+        excluded_words=excluded_words,
+        corrected=corrected,
+        notes=notes,
+    )
+
+
+def exclusion_clauses(reading: Reading) -> list[Clause]:
+    """One ``bool.must_not`` filter clause for everything negated (empty when nothing was)."""
+    families = [s.value for s in reading.excluded if s.facet == "colour"]
+    paths = [s.value for s in reading.excluded if s.facet == "category"]
+    brands = [s.value for s in reading.excluded if s.facet == "brand"]
+    must_not: list[Clause] = []
+    if families:
+        must_not.append(colour_clause(list(dict.fromkeys(families))))
+    if paths:
+        must_not.append({"terms": {CATEGORY_PATH: list(dict.fromkeys(paths))}})
+    if brands:
+        must_not.append({"terms": {BRAND: list(dict.fromkeys(brands))}})
+    for word in reading.excluded_words:
+        fields = list(DEFAULT_BOOSTS)
+        must_not.append({"multi_match": {"query": word, "fields": fields, "operator": "and"}})
+    return [{"bool": {"must_not": must_not}}] if must_not else []
+
+
+def _price_report(price: PricePhrase) -> dict[str, object]:
+    return {"span": price.span, "gte": price.price.gte, "lte": price.price.lte}
+
+
+def apply_reading(
+    reading: Reading, filters: Filters, report: UnderstandingReport
+) -> tuple[Filters, UnderstandingReport]:
+    """Add the price filter (unless the request filters price itself) and report the reading.
+
+    The price range is a hard filter in every mode but ``off`` (``read_query`` finds none then):
+    a shopper who typed "under 40" asked for it. It is listed in ``filters_added`` so that
+    relaxation may drop it, visibly, when it leaves too few hits.
+    """
+    update: dict[str, object] = {
+        "corrected": dict(reading.corrected),
+        "notes": list(reading.notes),
+        "excluded": _excluded_by_field(reading),
+    }
+    if reading.text != reading.original:
+        update["text_sent"] = reading.text
+    if reading.price is not None:
+        update["price"] = _price_report(reading.price)
+        if filters.price is None:
+            filters = filters.model_copy(update={"price": reading.price.price})
+            update["filters_added"] = {**report.filters_added, "price": [reading.price.span]}
+        else:  # the shopper's explicit price filter wins over our reading of the text
+            update["ignored"] = {**report.ignored, "price": [reading.price.span]}
+    return filters, report.model_copy(update=update)
+
+
+def _excluded_by_field(reading: Reading) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for span in reading.excluded:
+        values = result.setdefault(FACET_FILTER_FIELD[span.facet], [])
+        if span.value not in values:
+            values.append(span.value)
+    if reading.excluded_words:
+        result["text"] = list(dict.fromkeys(reading.excluded_words))
+    return result

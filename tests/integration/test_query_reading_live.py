@@ -1,0 +1,77 @@
+"""Typos, price phrases and negations against the real Elasticsearch, through every leg."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from hybrid import es as es_ops
+from hybrid.demo.catalog import iter_records, write_catalog
+from hybrid.indexing.pipeline import Ingestor
+from hybrid.indexing.validation import validate_records
+from hybrid.query.request import SearchRequest
+from hybrid.search import SearchService
+from hybrid.search.gateway import ElasticsearchGateway
+from hybrid.settings import Settings
+
+SNEAKERS = "Footwear > Sneakers"
+
+
+@pytest.fixture
+def service(settings: Settings, es: Elasticsearch, test_images: Path) -> SearchService:
+    """60 demo products in this test's index, and a service on them."""
+    write_catalog(test_images, 60, seed=5)
+    records = list(iter_records(test_images))
+    for record in records:
+        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
+    valid, invalid = validate_records(records)
+    assert not invalid
+    ingestor = Ingestor(settings)
+    ingestor.ensure_index()
+    assert len(ingestor.process(valid).indexed) == 60
+    es_ops.refresh(es, settings.index_alias)
+    return SearchService(settings, gateway=ElasticsearchGateway(es, settings.index_alias))
+
+
+def _sources(response: dict[str, Any]) -> list[dict[str, Any]]:
+    return [hit["_source"] for hit in response["hits"]["hits"]]
+
+
+def test_typos_find_the_intended_products_in_bm25_and_hybrid(service: SearchService) -> None:
+    # BM25 alone, nothing corrected by understanding: the fuzzy clause still finds sneakers.
+    raw = service.search(
+        SearchRequest(text="sneakres", legs=frozenset({"bm25"}), understanding="off")
+    )
+    assert _sources(raw) and all(s["category"] == SNEAKERS for s in _sources(raw))
+    typed = service.search(SearchRequest(text="blakc sneakres", explain=True))
+    assert typed["understanding"]["corrected"] == {"blakc": "black", "sneakres": "sneakers"}
+    top = _sources(typed)[:3]
+    assert all(s["category"] == SNEAKERS for s in top)
+    clean = service.search(SearchRequest(text="black sneakers"))
+    assert [h["_id"] for h in typed["hits"]["hits"]] == [h["_id"] for h in clean["hits"]["hits"]]
+
+
+def test_price_phrase_bounds_every_hit_or_says_it_relaxed(service: SearchService) -> None:
+    response = service.search(SearchRequest(text="sneakers under 60", size=20, explain=True))
+    report = response["understanding"]
+    assert report["price"] == {"span": "under 60", "gte": None, "lte": 59.99}
+    assert report["text_sent"] == "sneakers"
+    hits = _sources(response)
+    assert hits
+    if "price" not in report["relaxed"]:
+        assert all(s["price"] < 60 for s in hits)
+
+
+def test_negated_colour_is_excluded_from_every_leg(service: SearchService) -> None:
+    request = SearchRequest(text="sneakers but not black", size=30, explain=True)
+    response = service.search(request)
+    assert response["understanding"]["excluded"] == {"colour_family": ["black"]}
+    assert response["understanding"]["boosted"].get("colour_family") is None
+    hits = _sources(response)
+    assert hits
+    assert all(s.get("colour_family") != "black" for s in hits)
+    for hit in response["hits"]["hits"]:
+        assert set(hit["_explanation"]["legs"]) <= {"bm25", "image_knn", "text_knn"}

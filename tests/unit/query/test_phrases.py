@@ -1,0 +1,61 @@
+"""Price phrases and negation triggers, read from the text."""
+
+from __future__ import annotations
+
+import pytest
+
+from hybrid.query.phrases import extract_negations, extract_price
+from hybrid.query.request import PriceRange
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "price", "rest"),
+    [
+        ("sneakers under 40", "under 40", PriceRange(lte=39.99), "sneakers"),
+        ("boots up to 30 euros", "up to 30 euros", PriceRange(lte=30), "boots"),
+        ("dress between 20 and 50", "between 20 and 50", PriceRange(gte=20, lte=50), "dress"),
+        ("€60 max backpack", "€60 max", PriceRange(lte=60), "backpack"),
+        ("watch over 100", "over 100", PriceRange(gte=100.01), "watch"),
+        ("mug for $15 or less", "$15 or less", PriceRange(lte=15), "mug"),
+        ("caps from 10 to 25 gbp", "from 10 to 25 gbp", PriceRange(gte=10, lte=25), "caps"),
+        ("bag at least £80", "at least £80", PriceRange(gte=80), "bag"),
+        ("no more than 50 bags", "no more than 50", PriceRange(lte=50), "bags"),
+        ("hat 20-30", "20-30", PriceRange(gte=20, lte=30), "hat"),
+        ("tee less than 12.50", "less than 12.50", PriceRange(lte=12.49), "tee"),
+    ],
+)
+def test_price_phrases_become_a_range_and_leave_the_text(
+    text: str, span: str, price: PriceRange, rest: str
+) -> None:
+    found, remaining = extract_price(text)
+    assert found is not None
+    assert (found.span, remaining) == (span, rest)
+    assert found.price.gte == pytest.approx(price.gte) if price.gte else found.price.gte is None
+    assert found.price.lte == pytest.approx(price.lte) if price.lte else found.price.lte is None
+
+
+def test_text_without_a_price_is_unchanged() -> None:
+    assert extract_price("size 42 sneakers") == (None, "size 42 sneakers")
+
+
+@pytest.mark.parametrize(
+    ("text", "trigger", "words", "removed"),
+    [
+        ("sneakers not red", "not", ["red"], "not"),
+        ("dress, but not black", "not", ["black"], "but not"),
+        ("bag without logo", "without", ["logo"], "without"),
+        ("non-leather boots", "non", ["leather", "boots"], "non"),
+        ("anything except boots and bags", "except", ["boots"], "except"),
+    ],
+)
+def test_negations_name_their_trigger_and_the_words_after_it(
+    text: str, trigger: str, words: list[str], removed: str
+) -> None:
+    [negation] = extract_negations(text)
+    assert negation.trigger == trigger
+    assert [w.text for w in negation.words] == words
+    assert text[negation.start : negation.end] == removed
+
+
+def test_a_trigger_with_nothing_after_it_is_no_negation() -> None:
+    assert extract_negations("shoes, no") == []
