@@ -135,6 +135,8 @@ class SentenceTransformerEmbedder:
             ``"demo"`` for the shipped demo CLIP.
         device: ``"auto"`` (CUDA if available, else CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
         batch_size: how many inputs go through the model at once.
+        threads: torch intra-op threads for the process, set when the model loads (0: leave
+            torch's default, one per core).
 
     Raises:
         EmbeddingError: from any method that needs the model, if it cannot be loaded or fails to
@@ -143,13 +145,16 @@ class SentenceTransformerEmbedder:
 
     normalised = True
 
-    def __init__(self, model: str, *, device: str = "auto", batch_size: int = 32) -> None:
+    def __init__(
+        self, model: str, *, device: str = "auto", batch_size: int = 32, threads: int = 0
+    ) -> None:
         if batch_size < 1:
             raise EmbeddingError(f"embedding batch size must be at least 1, got {batch_size}")
         self.model_name = model
         self.path = resolve_model_path(model)
         self.device = device
         self.batch_size = batch_size
+        self.threads = threads
         self._model: SentenceTransformer | None = None
         self._dims: int | None = None
         self._lock = threading.Lock()
@@ -224,6 +229,10 @@ class SentenceTransformerEmbedder:
         try:
             from sentence_transformers import SentenceTransformer
 
+            if self.threads:
+                import torch
+
+                torch.set_num_threads(self.threads)  # process-wide; see docs/scaling.md
             device = _resolve_device(self.device)
             model = SentenceTransformer(self.path, device=device)
             dims = model.get_embedding_dimension()
@@ -256,7 +265,10 @@ def get_embedder(settings: Settings) -> SentenceTransformerEmbedder:
         embedder = _cache.get(key)
         if embedder is None:
             embedder = SentenceTransformerEmbedder(
-                settings.model, device=settings.device, batch_size=settings.embed_batch_size
+                settings.model,
+                device=settings.device,
+                batch_size=settings.embed_batch_size,
+                threads=settings.torch_threads,
             )
             _cache[key] = embedder
     return embedder

@@ -65,6 +65,24 @@ def mapping_version() -> int:
     return int(_load("products")["mapping_version"])
 
 
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def tombstone_seconds() -> float:
+    """How long the products indices remember a delete (``index.gc_deletes``), in seconds.
+
+    A write older than the delete is refused for that long; after it, a stale redelivery could
+    resurrect the product, so :func:`hybrid.indexing.queue.celery_config` checks that it
+    outlasts the longest redelivery.
+    """
+    value = str(_load("products")["template"]["settings"]["index"].get("gc_deletes", "60s"))
+    for unit in sorted(_UNITS, key=len, reverse=True):
+        number = value.removesuffix(unit)
+        if number != value and number.replace(".", "", 1).isdigit():
+            return float(number) * _UNITS[unit]
+    raise ConfigurationError(f"index.gc_deletes is {value!r}; expected a time such as '1d'")
+
+
 def products_template(alias: str, spec: VectorSpec) -> dict[str, Any]:
     """The body of ``PUT _index_template/<alias>`` for the products indices."""
     raw = _load("products")

@@ -64,7 +64,11 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=_default_cache, description="Downloaded ES dists.")
 
     # --- Elasticsearch -------------------------------------------------------------------------
-    es_url: str | None = Field(default=None, description="Existing cluster; None = local stack.")
+    es_url: str | None = Field(
+        default=None,
+        description="Existing cluster, one URL or several comma-separated (every node the client "
+        "may use and fail over to); None = local stack.",
+    )
     es_api_key: SecretStr | None = Field(
         default=None, description="Elasticsearch API key (base64 id:key), sent as ApiKey."
     )
@@ -83,6 +87,15 @@ class Settings(BaseSettings):
     es_port: PositiveInt = 9200
     es_heap: str = "768m"
     es_request_timeout: PositiveFloat = 30.0
+    es_max_retries: int = Field(
+        default=2, ge=0, description="Retries on another node after a connection error/timeout."
+    )
+    es_nodes: int = Field(
+        default=1,
+        ge=1,
+        le=2,
+        description="Nodes of the local stack: 2 adds a data-only node (replicas survive it).",
+    )
     java_home: Path | None = Field(
         default=None,
         validation_alias=AliasChoices("HYBRID_JAVA_HOME", "JAVA_HOME", "java_home"),
@@ -95,10 +108,33 @@ class Settings(BaseSettings):
     redis_port: PositiveInt = 6379
     ingest_queue: str = "hybrid.indexing.pipeline"
     task_time_limit: PositiveInt = 600
-    visibility_timeout: PositiveInt = 3600
-    max_retries: int = Field(default=5, ge=0, le=50)
+    visibility_timeout: PositiveInt = Field(
+        default=900,
+        description="Seconds before Redis hands an unacked task (its worker died) to another "
+        "worker; must exceed task_time_limit + retry_backoff_max (checked).",
+    )
+    max_retries: int = Field(
+        default=50, ge=0, le=200, description="Hard cap on retries; retry_budget usually ends them."
+    )
     retry_backoff_max: PositiveInt = 120
+    retry_budget: PositiveInt = Field(
+        default=900,
+        ge=1,
+        description="Seconds a batch keeps retrying transient failures (Elasticsearch or Redis "
+        "down, 429, timeouts) before it lands in the rejects as transient_exhausted.",
+    )
+    max_deliveries: PositiveInt = Field(
+        default=5,
+        description="Deliveries of one task message (worker killed, task crashed) "
+        "before its records are dead-lettered as delivery_limit.",
+    )
     worker_concurrency: PositiveInt = 1
+    torch_threads: int = Field(
+        default=1,
+        ge=0,
+        description="Torch intra-op threads per process (0: torch's default). One measured "
+        "10x faster than the default two on a shared 2-core box (docs/scaling.md).",
+    )
 
     # --- index ---------------------------------------------------------------------------------
     index_alias: str = "products"
@@ -186,8 +222,15 @@ class Settings(BaseSettings):
 
     @property
     def effective_es_url(self) -> str:
-        """The cluster to talk to: ``es_url`` if set, else the local stack on loopback."""
-        return self.es_url or f"http://127.0.0.1:{self.es_port}"
+        """The cluster to talk to: ``es_url`` if set, else the local stack's node(s) on loopback."""
+        if self.es_url:
+            return self.es_url
+        return ",".join(f"http://127.0.0.1:{self.es_port + n}" for n in range(self.es_nodes))
+
+    @property
+    def es_hosts(self) -> list[str]:
+        """Every node URL of ``effective_es_url`` (comma-separated), for the client."""
+        return [url.strip() for url in self.effective_es_url.split(",") if url.strip()]
 
     @property
     def effective_redis_url(self) -> str:

@@ -18,7 +18,7 @@ from hybrid.cli.common import EPILOG
 from hybrid.cli.demo import demo
 from hybrid.cli.eval import eval_app
 from hybrid.cli.index import index_app
-from hybrid.cli.ingest import ingest
+from hybrid.cli.ingest import ingest_app
 from hybrid.cli.kibana import kibana_app
 from hybrid.cli.model import model_app
 from hybrid.cli.search import search
@@ -35,7 +35,7 @@ app = typer.Typer(
 )
 app.add_typer(stack_app, name="stack")
 app.command("demo")(demo)
-app.command("ingest")(ingest)
+app.add_typer(ingest_app, name="ingest")
 app.command("search")(search)
 app.command("serve")(serve)
 app.command("worker")(worker)

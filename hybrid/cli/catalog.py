@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hybrid.demo.catalog.writer import write_catalog, write_images
 from hybrid.errors import InvalidRequestError
 
 catalog_app = typer.Typer(
@@ -37,6 +36,8 @@ def generate(
     ] = True,
 ) -> None:
     """Write products.jsonl, truth.jsonl, queries.jsonl and images/ for N products."""
+    from hybrid.demo.catalog.writer import write_catalog  # heavy: keeps `hybrid --help` quick
+
     try:
         summary = write_catalog(out, n, seed, with_images=images, image_size=image_size)
     except InvalidRequestError as exc:
@@ -57,5 +58,7 @@ def images_command(
     """Draw the images of a catalogue generated with --no-images, from its truth.jsonl."""
     if not (out / "truth.jsonl").is_file():
         raise typer.BadParameter(f"{out} has no truth.jsonl; run 'generate' first")
+    from hybrid.demo.catalog.writer import write_images
+
     drawn = write_images(out, image_size=image_size, overwrite=overwrite)
     Console().print(f"drew {drawn} images in {out / 'images'}", highlight=False)

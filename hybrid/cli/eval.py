@@ -1,7 +1,7 @@
 """``hybrid eval``: measure every retrieval mode on a judged catalogue.
 
 Mounted by :mod:`hybrid.cli` as ``hybrid eval --catalog DIR [--json] [--modes a,b]
-[--n-queries N] [--reuse-index] [--generate N --seed S]``.
+[--n-queries N] [--reuse-index] [--generate N --seed S] [--devset open_vocab]``.
 
 The run rebuilds the index behind ``HYBRID_INDEX_ALIAS`` (or ``--alias``). Rebuilding deletes
 that alias's index, so an existing alias whose name does not start with ``eval`` is refused:
@@ -50,6 +50,13 @@ _GenerateOpt = Annotated[
 _SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of a generated catalogue.")]
 _AliasOpt = Annotated[
     str | None, typer.Option("--alias", help="Index alias to build and search (default: settings).")
+]
+_DevsetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--devset",
+        help="Run a frozen dev set (open_vocab) judged over the catalogue instead of its queries.",
+    ),
 ]
 _AnnOpt = Annotated[bool, typer.Option("--ann/--no-ann", help="Measure ANN recall of kNN legs.")]
 
@@ -104,6 +111,7 @@ def evaluate(
     seed: _SeedOpt = 7,
     alias: _AliasOpt = None,
     ann: _AnnOpt = True,
+    devset: _DevsetOpt = None,
 ) -> None:
     """Index the catalogue, run its judged queries under every mode, report the metrics."""
     from hybrid.evaluation.modes import parse_modes
@@ -120,7 +128,12 @@ def evaluate(
         ensure_catalog(catalog, generate=generate, seed=seed, console=console)
         check_alias(settings, reuse=reuse_index)
         config = EvalConfig(
-            catalog, parse_modes(modes), n_queries=n_queries, reuse_index=reuse_index, ann=ann
+            catalog,
+            parse_modes(modes),
+            n_queries=n_queries,
+            reuse_index=reuse_index,
+            ann=ann,
+            devset=devset,
         )
         result = run_evaluation(settings, config, console=console)
     except HybridSearchError as exc:

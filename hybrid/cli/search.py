@@ -12,7 +12,6 @@ from rich.table import Table
 
 from hybrid.cli.common import JsonFlag, console, fail
 from hybrid.errors import HybridSearchError
-from hybrid.query.request import parse_request
 from hybrid.settings import Settings, get_settings
 
 _FILTER_LISTS = {"colour_family", "category", "brand"}
@@ -105,9 +104,23 @@ def run_search(
         data["product_id"] = product_id
     if fusion is not None:
         data["fusion"] = {"method": fusion}
+    from hybrid.query.request import parse_request
+
     request = parse_request(data, settings=settings)
     root = settings.image_root or (image.resolve().parent if image else None)
     return SearchService(settings.model_copy(update={"image_root": root})).search(request)
+
+
+def results_table() -> Table:
+    """The hits table; ids are what a user copies, so they never wrap or get cut."""
+    table = Table("#")
+    table.add_column("id", no_wrap=True, overflow="ignore", min_width=len("sku-000000"))
+    table.add_column("score", no_wrap=True)
+    for name in ("title", "colour", "category"):
+        table.add_column(name, overflow="fold")
+    table.add_column("price", no_wrap=True)
+    table.add_column("legs", overflow="fold")
+    return table
 
 
 def print_results(response: dict[str, Any], *, console: Console, as_json: bool) -> None:
@@ -119,7 +132,7 @@ def print_results(response: dict[str, Any], *, console: Console, as_json: bool) 
     if understood.get("matched_spans"):
         spans = ", ".join(f"{s[0]!r}->{s[1]}={s[2]}" for s in understood["matched_spans"])
         console.print(f"understood: {spans}; relaxed: {understood.get('relaxed') or 'nothing'}")
-    table = Table("#", "id", "score", "title", "colour", "category", "price", "legs")
+    table = results_table()
     for rank, hit in enumerate(response["hits"]["hits"], start=1):
         source = hit["_source"]
         legs = hit.get("_explanation", {}).get("legs", {})

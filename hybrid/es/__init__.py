@@ -8,6 +8,7 @@ only this package imports ``elasticsearch``::
     ├── errors     the one error policy (below)
     ├── indices    ensure / create / swap the alias, reindex, refresh, count, drop
     ├── documents  bulk writes with external versions, rejects, get and delete one product
+    ├── accounting stored versions and rejects per product, replayable rejects (reconcile)
     ├── reads      _msearch, sources and stored vectors (_mget), scans, the facet vocabulary
     └── searchlog  the search log's template, bulk appends to daily indices, pruning
 
@@ -20,13 +21,20 @@ The functions are re-exported here, so callers write ``from hybrid import es`` a
 ``es.msearch(...)``.
 """
 
+from hybrid.es.accounting import (
+    StoredReject,
+    delete_rejects,
+    rejects_by_product,
+    replayable_rejects,
+    stored_versions,
+)
 from hybrid.es.client import Client, cluster_status, make_client
 from hybrid.es.documents import (
     BulkOutcome,
     bulk_write,
     delete_product,
     get_product,
-    stored_versions,
+    stored_documents,
     write_rejects,
 )
 from hybrid.es.errors import translated
@@ -54,6 +62,7 @@ from hybrid.es.searchlog import (
 __all__ = [
     "BulkOutcome",
     "Client",
+    "StoredReject",
     "alias_target",
     "append_searchlog",
     "bulk_write",
@@ -62,6 +71,7 @@ __all__ = [
     "create_next_index",
     "delete_indices",
     "delete_product",
+    "delete_rejects",
     "drop_alias",
     "ensure_index",
     "ensure_rejects_template",
@@ -74,10 +84,13 @@ __all__ = [
     "read_vectors",
     "refresh",
     "reindex",
+    "rejects_by_product",
+    "replayable_rejects",
     "scan",
     "searchlog_indices",
     "searchlog_summary",
     "sources",
+    "stored_documents",
     "stored_vectors",
     "stored_versions",
     "swap_alias",

@@ -1,7 +1,13 @@
 """The Elasticsearch client: one per process and connection settings, created on first use.
 
-Connection settings (``HYBRID_ES_*``): the URL; an API key or a user and password; for https, the
-CA file or the CA's SHA-256 fingerprint, and certificate verification (on by default).
+Connection settings (``HYBRID_ES_*``): the URL, or several comma-separated; an API key or a user
+and password; for https, the CA file or the CA's SHA-256 fingerprint, and certificate
+verification (on by default).
+
+The client is given every node of ``HYBRID_ES_URL`` and round-robins over them; a node that
+refuses connections or times out is marked dead (retried after a back-off) and the request goes
+to the next node, up to ``HYBRID_ES_MAX_RETRIES`` times, so losing one node of a cluster with
+replicas costs a retry, not a failed search.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ Client = Elasticsearch
 class Connection:
     """Everything a client is built from (hashable: one client per distinct connection)."""
 
-    url: str
+    hosts: tuple[str, ...]
     timeout: float
+    max_retries: int = 2
     api_key: str | None = None
     username: str | None = None
     password: str | None = None
@@ -36,8 +43,9 @@ class Connection:
     def from_settings(cls, settings: Settings) -> Connection:
         """The connection ``settings`` describe."""
         return cls(
-            url=settings.effective_es_url,
+            hosts=tuple(settings.es_hosts),
             timeout=settings.es_request_timeout,
+            max_retries=settings.es_max_retries,
             api_key=_secret(settings.es_api_key),
             username=settings.es_username,
             password=_secret(settings.es_password),
@@ -51,13 +59,16 @@ class Connection:
         options: dict[str, Any] = {
             "request_timeout": self.timeout,
             "retry_on_timeout": True,
-            "max_retries": 2,
+            # enough to reach every other node
+            "max_retries": max(self.max_retries, len(self.hosts) - 1),
+            # 502/503/504 come from a node that is leaving or has not joined yet: another answers.
+            "retry_on_status": (502, 503, 504),
         }
         if self.api_key:
             options["api_key"] = self.api_key
         elif self.username:
             options["basic_auth"] = (self.username, self.password or "")
-        if self.url.startswith("https"):
+        if any(host.startswith("https") for host in self.hosts):
             options["verify_certs"] = self.verify_certs
             if self.ca_file:
                 options["ca_certs"] = self.ca_file
@@ -77,7 +88,7 @@ def make_client(settings: Settings) -> Client:
 
 @lru_cache(maxsize=8)
 def _client(connection: Connection) -> Elasticsearch:
-    return Elasticsearch(connection.url, **connection.client_options())
+    return Elasticsearch(list(connection.hosts), **connection.client_options())
 
 
 def cluster_status(client: Elasticsearch) -> dict[str, Any]:

@@ -175,7 +175,7 @@ def _reject_id(reject: dict[str, Any]) -> str | None:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def stored_versions(
+def stored_documents(
     client: Elasticsearch, index: str, ids: Sequence[str]
 ) -> dict[str, tuple[int, dict[str, Any]]]:
     """``id -> (external version, stored source without vectors)`` of the ids ``index`` holds."""

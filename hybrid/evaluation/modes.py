@@ -13,25 +13,27 @@ says whether the mode makes sense for the query (BM25 needs text). The built-in 
 ``hybrid_linear_l2``       ... of L2-normalised scores
 ``hybrid_linear_zscore``   ... of z-scores
 ``hybrid_single``          one Elasticsearch request; Elasticsearch sums the scores
-``<hybrid>+qu``            the same with query understanding ``boost`` (text queries only)
-``<hybrid>+quf``           the same with query understanding ``filter`` (text queries only)
+``<hybrid>+qu``            the same with query understanding ``boost``
+``<hybrid>+quf``           the same with query understanding ``filter``
 =========================  ==================================================================
 
 Plain modes run with understanding ``off`` so that the ``+qu`` variants measure exactly what
-understanding adds. Leg weights can be set in a mode name: ``hybrid_rrf@image_knn=2,text_knn=0``
-(see :func:`parse_mode`), which is how the evaluation compares weightings.
+understanding adds. The ``+qu`` variants run every query (a pure image query has nothing to
+understand), so every mode but ``bm25`` is averaged over the same queries. Leg weights can be
+set in a mode name: ``hybrid_rrf@image_knn=2,text_knn=0`` (see :func:`parse_mode`), which is how
+the evaluation compares weightings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
 
-from hybrid.demo.catalog import JudgedQuery
 from hybrid.errors import InvalidRequestError
+from hybrid.evaluation.devset import DevQuery
 from hybrid.query.legs import LEGS, Leg
 from hybrid.query.request import (
     DEFAULT_FUSION_METHOD,
@@ -43,6 +45,9 @@ from hybrid.query.request import (
     format_validation_error,
 )
 from hybrid.settings import Settings
+
+if TYPE_CHECKING:
+    from hybrid.demo.catalog import JudgedQuery
 
 #: Hits asked for per query: enough for recall@100 (the request size limit by default).
 EVAL_DEPTH: Final = 100
@@ -70,11 +75,13 @@ class Mode:
     understanding: UnderstandingMode = "off"
     needs_text: bool = False
 
-    def applies(self, query: JudgedQuery) -> bool:
-        """Whether this mode can run ``query`` (BM25-only and understanding need text)."""
+    def applies(self, query: JudgedQuery | DevQuery) -> bool:
+        """Whether this mode can run ``query`` (BM25 alone needs text)."""
         return query.text is not None or not self.needs_text
 
-    def request_data(self, query: JudgedQuery, *, size: int = EVAL_DEPTH) -> dict[str, Any]:
+    def request_data(
+        self, query: JudgedQuery | DevQuery, *, size: int = EVAL_DEPTH
+    ) -> dict[str, Any]:
         """The JSON-like request for ``query`` (before validation)."""
         data: dict[str, Any] = {
             "text": query.text,
@@ -90,10 +97,16 @@ class Mode:
         }
         if self.legs is not None:
             data["legs"] = sorted(self.legs)
+        if isinstance(query, DevQuery):
+            data.update(query.request_extras())
         return data
 
     def __call__(
-        self, query: JudgedQuery, *, size: int = EVAL_DEPTH, settings: Settings | None = None
+        self,
+        query: JudgedQuery | DevQuery,
+        *,
+        size: int = EVAL_DEPTH,
+        settings: Settings | None = None,
     ) -> SearchRequest:
         """The validated request for ``query``.
 
@@ -134,7 +147,6 @@ def _hybrids() -> list[Mode]:
             method=base.method,
             normalisation=base.normalisation,
             understanding=understanding,
-            needs_text=True,
         )
         for suffix, understanding in _UNDERSTANDING_VARIANTS
         for base in bases

@@ -13,14 +13,11 @@ from collections.abc import Mapping, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from hybrid.demo.catalog import QUERY_TYPES
 from hybrid.evaluation.acceptance import Check, acceptance
 from hybrid.evaluation.ann import ANN_METRICS
 from hybrid.evaluation.runner import EvalResult, result_dict
-from hybrid.evaluation.scoring import ALL, METRICS, Cell
+from hybrid.evaluation.scoring import ALL, DEV_METRICS, METRICS, Cell
 
-#: Query types in report order: everything first.
-TYPE_ORDER = (ALL, *QUERY_TYPES)
 _HEADERS = {
     "ndcg@10": "nDCG@10",
     "recall@10": "R@10",
@@ -28,12 +25,26 @@ _HEADERS = {
     "strict_recall@10": "R@10 best",
     "mrr": "MRR",
     "colour@10": "colour@10",
+    "category@10": "in cat.@10",
+    "family@10": "in fam.@10",
+    "in_price@10": "in price@10",
+    "excluded@10": "excl.@10",
     "ann_recall@10": "served",
     "ann_recall@10_raw": "HNSW only",
 }
 _TYPE_LABELS = {"colour_synonym": "colour syn.", "image_text": "image+text"}
 #: Width used when the output is not a terminal (a file, a pipe): the tables need it.
 REPORT_WIDTH = 132
+
+
+def type_order(result: EvalResult) -> list[str]:
+    """Query types in report order: everything first, then the run's types as first seen."""
+    return [ALL, *(kind for kind, count in result.queries.items() if count)]
+
+
+def metric_names(result: EvalResult) -> tuple[str, ...]:
+    """The metrics of the run: the intent shares too when it ran a dev set."""
+    return DEV_METRICS if result.devset else METRICS
 
 
 def label(kind: str) -> str:
@@ -68,7 +79,7 @@ def _value(
 
 def summary_table(result: EvalResult, metric: str = "ndcg@10") -> Table:
     """One metric of every mode (rows) per query type (columns)."""
-    kinds = [kind for kind in TYPE_ORDER if kind == ALL or result.queries.get(kind)]
+    kinds = type_order(result)
     table = Table(title=f"{_HEADERS[metric]} by mode and query type", title_justify="left")
     table.add_column("mode", no_wrap=True)
     for kind in kinds:
@@ -87,9 +98,10 @@ def type_table(result: EvalResult, kind: str) -> Table:
     table = Table(title=f"query type: {label(kind)}", title_justify="left")
     table.add_column("mode", no_wrap=True)
     table.add_column("n", justify="right")
-    for name in METRICS:
+    names = metric_names(result)
+    for name in names:
         table.add_column(_HEADERS[name], justify="right")
-    columns = [_cells([_value(result.table, m, kind, name) for m in modes]) for name in METRICS]
+    columns = [_cells([_value(result.table, m, kind, name) for m in modes]) for name in names]
     for row, mode in enumerate(modes):
         table.add_row(
             mode, str(result.table[mode][kind].queries), *(column[row] for column in columns)
@@ -102,7 +114,7 @@ def ann_table(result: EvalResult) -> Table:
     table = Table(title="ANN recall@10 vs exact brute-force cosine", title_justify="left")
     table.add_column("leg", no_wrap=True)
     table.add_column("measure")
-    kinds = [kind for kind in TYPE_ORDER if kind == ALL or result.queries.get(kind)]
+    kinds = type_order(result)
     for kind in kinds:
         table.add_column(label(kind), justify="right")
     for leg, cells in result.ann.items():
@@ -149,9 +161,8 @@ def print_report(result: EvalResult, *, console: Console) -> None:
         highlight=False,
     )
     console.print(summary_table(result))
-    for kind in TYPE_ORDER:
-        if kind == ALL or result.queries.get(kind):
-            console.print(type_table(result, kind))
+    for kind in type_order(result):
+        console.print(type_table(result, kind))
     if result.ann:
         console.print(ann_table(result))
     checks = checks_of(result)

@@ -20,13 +20,21 @@ from rich.console import Console
 from rich.progress import Progress
 
 from hybrid import es as es_ops
-from hybrid.demo.catalog import QUERY_TYPES, JudgedQuery, load_queries
+from hybrid.demo.catalog import JudgedQuery, load_queries
 from hybrid.embedding import get_embedder
 from hybrid.errors import ConfigurationError, HybridSearchError, InvalidRequestError
 from hybrid.evaluation import ann
 from hybrid.evaluation.caching import CachingEmbedder
+from hybrid.evaluation.devset import DevQuery, ProductFact, dev_queries, read_facts
 from hybrid.evaluation.modes import EVAL_DEPTH, Mode
-from hybrid.evaluation.scoring import METRICS, Cell, QueryScores, aggregate, score_hits
+from hybrid.evaluation.scoring import (
+    DEV_METRICS,
+    METRICS,
+    Cell,
+    QueryScores,
+    aggregate,
+    score_hits,
+)
 from hybrid.query.legs import KNN_LEGS, LEG_VECTOR_FIELD
 from hybrid.search import SearchService
 from hybrid.settings import Settings
@@ -48,6 +56,8 @@ class EvalConfig:
         reuse_index: search the index already behind the alias instead of rebuilding it.
         ann: also measure ANN recall of the kNN legs (reads every stored vector).
         depth: hits asked for per query (recall@100 needs 100).
+        devset: run this dev set (:data:`hybrid.evaluation.devset.DEVSETS`), judged over the
+            catalogue, instead of the catalogue's own queries.
     """
 
     catalog: Path
@@ -56,6 +66,7 @@ class EvalConfig:
     reuse_index: bool = False
     ann: bool = True
     depth: int = EVAL_DEPTH
+    devset: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,7 @@ class EvalResult:
     """Per query and mode (the ANN measurements are only in ``ann``)."""
     timings: dict[str, float]
     encoder_cache: dict[str, int]
+    devset: str | None = None
 
 
 class _Stopwatch:
@@ -138,7 +150,10 @@ def _document_count(client: Any, alias: str) -> int:
     return es_ops.count(client, alias)
 
 
-def select_queries(queries: Iterable[JudgedQuery], per_type: int | None) -> list[JudgedQuery]:
+EvalQuery = JudgedQuery | DevQuery
+
+
+def select_queries(queries: Iterable[EvalQuery], per_type: int | None) -> list[EvalQuery]:
     """The first ``per_type`` queries of each type (all with None), in file order."""
     taken: dict[str, int] = defaultdict(int)
     selected = []
@@ -150,7 +165,13 @@ def select_queries(queries: Iterable[JudgedQuery], per_type: int | None) -> list
 
 
 def search_mode(
-    service: SearchService, query: JudgedQuery, mode: Mode, *, settings: Settings, depth: int
+    service: SearchService,
+    query: EvalQuery,
+    mode: Mode,
+    *,
+    settings: Settings,
+    depth: int,
+    facts: dict[str, ProductFact] | None = None,
 ) -> QueryScores:
     """Run ``query`` under ``mode`` and score it.
 
@@ -161,29 +182,33 @@ def search_mode(
     try:
         deep = service.search(mode(query, size=depth, settings=settings))
         if not deep.get("understanding", {}).get("relaxed"):
-            return score_hits(query, mode.name, deep["hits"]["hits"])
+            return score_hits(query, mode.name, deep["hits"]["hits"], facts=facts)
         page_size = PAGE + (query.source_id is not None)  # the query's own product is dropped
         page = service.search(mode(query, size=page_size, settings=settings))
     except HybridSearchError as exc:
         raise HybridSearchError(f"mode {mode.name!r} failed on {query.id!r}: {exc}") from exc
-    return score_hits(query, mode.name, page["hits"]["hits"], deep=deep["hits"]["hits"])
+    hits = page["hits"]["hits"]
+    return score_hits(query, mode.name, hits, deep=deep["hits"]["hits"], facts=facts)
 
 
 def run_modes(
     service: SearchService,
-    queries: Sequence[JudgedQuery],
+    queries: Sequence[EvalQuery],
     modes: Sequence[Mode],
     *,
     settings: Settings,
     depth: int,
     progress: Progress,
+    facts: dict[str, ProductFact] | None = None,
 ) -> list[QueryScores]:
     """Every applicable mode on every query, scored."""
     work = [(query, mode) for query in queries for mode in modes if mode.applies(query)]
     task = progress.add_task("searching", total=len(work))
     scores = []
     for query, mode in work:
-        scores.append(search_mode(service, query, mode, settings=settings, depth=depth))
+        scores.append(
+            search_mode(service, query, mode, settings=settings, depth=depth, facts=facts)
+        )
         progress.advance(task)
     return scores
 
@@ -200,21 +225,26 @@ def load_vectors(settings: Settings) -> ann.StoredVectors:
 
 def run_ann(
     service: SearchService,
-    queries: Sequence[JudgedQuery],
+    queries: Sequence[EvalQuery],
     vectors: ann.StoredVectors,
     *,
     settings: Settings,
     progress: Progress,
 ) -> list[QueryScores]:
-    """ANN recall@10 of both kNN legs on every query (see :mod:`hybrid.evaluation.ann`)."""
+    """ANN recall@10 of both kNN legs on every catalogue query (see :mod:`hybrid.evaluation.ann`).
+
+    Dev-set queries are left out: ANN recall is a property of the index, which the catalogue's
+    own queries measure.
+    """
+    catalogue = [query for query in queries if isinstance(query, JudgedQuery)]
     raw = SearchService(
         settings.model_copy(update={"rescore_oversample": 0.0}),
         gateway=service.gateway,
         embedder=service.encoder.embedder,
     )
-    task = progress.add_task("ANN recall", total=len(queries))
+    task = progress.add_task("ANN recall", total=len(catalogue))
     scores: list[QueryScores] = []
-    for query in queries:
+    for query in catalogue:
         scores += ann.measure_query(
             query, served=service, raw=raw, exact=vectors.exact, settings=settings
         )
@@ -240,7 +270,7 @@ def run_evaluation(settings: Settings, config: EvalConfig, *, console: Console) 
     watch = _Stopwatch()
     depth = min(config.depth, settings.max_size)
     with watch.phase("total"):
-        queries = select_queries(load_queries(config.catalog / QUERIES_FILE), config.n_queries)
+        queries, facts = _queries(config)
         if not queries:
             raise InvalidRequestError(f"{config.catalog / QUERIES_FILE} holds no judged queries")
         with watch.phase("index"):
@@ -263,6 +293,7 @@ def run_evaluation(settings: Settings, config: EvalConfig, *, console: Console) 
                     settings=settings,
                     depth=depth,
                     progress=progress,
+                    facts=facts,
                 )
             ann_scores: list[QueryScores] = []
             if vectors is not None:
@@ -275,13 +306,31 @@ def run_evaluation(settings: Settings, config: EvalConfig, *, console: Console) 
         index=index,
         model=model,
         modes=list(config.modes),
-        queries={kind: sum(q.type == kind for q in queries) for kind in QUERY_TYPES},
-        table=aggregate(scores),
+        queries=_count_types(queries),
+        table=aggregate(scores, names=DEV_METRICS if config.devset else METRICS),
         ann=aggregate(ann_scores, names=ann.ANN_METRICS),
         scores=scores,
         timings=watch.timings,
         encoder_cache={"hits": embedder.hits, "misses": embedder.misses},
+        devset=config.devset,
     )
+
+
+def _queries(config: EvalConfig) -> tuple[list[EvalQuery], dict[str, ProductFact] | None]:
+    """The judged queries to run, and the ground truth when they are a dev set's."""
+    if config.devset is None:
+        loaded: list[EvalQuery] = list(load_queries(config.catalog / QUERIES_FILE))
+        return select_queries(loaded, config.n_queries), None
+    dev: list[EvalQuery] = list(dev_queries(config.devset, config.catalog))
+    return select_queries(dev, config.n_queries), read_facts(config.catalog)
+
+
+def _count_types(queries: Sequence[EvalQuery]) -> dict[str, int]:
+    """How many queries of each type, in first-seen order."""
+    counts: dict[str, int] = {}
+    for query in queries:
+        counts[query.type] = counts.get(query.type, 0) + 1
+    return counts
 
 
 def result_dict(result: EvalResult) -> dict[str, Any]:
@@ -290,6 +339,7 @@ def result_dict(result: EvalResult) -> dict[str, Any]:
 
     return {
         "catalog": str(result.catalog),
+        "devset": result.devset,
         "index": vars(result.index),
         "model": result.model,
         "queries": result.queries,

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from hybrid.demo.catalog import JudgedQuery
 from hybrid.evaluation import metrics
+from hybrid.evaluation.devset import INTENT_METRICS, DevQuery, ProductFact, intent_metrics
 from hybrid.query.vocabulary import tokenize
 from hybrid.vocab import colour_family_of_word
 
@@ -28,6 +29,8 @@ METRICS: Final[tuple[str, ...]] = (
     "mrr",
     "colour@10",
 )
+#: The metrics of a dev-set run: the above and the intent shares of the first page.
+DEV_METRICS: Final[tuple[str, ...]] = (*METRICS, *INTENT_METRICS)
 #: The "query type" under which every query is averaged again.
 ALL: Final = "all"
 _MAX_COLOUR_WORDS: Final = 3  # longest colour phrase looked for: "light sky blue"
@@ -80,16 +83,19 @@ def requested_family(text: str | None) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _ranked(hits: Sequence[Mapping[str, Any]], query: JudgedQuery) -> list[Mapping[str, Any]]:
+def _ranked(
+    hits: Sequence[Mapping[str, Any]], query: JudgedQuery | DevQuery
+) -> list[Mapping[str, Any]]:
     return [hit for hit in hits if hit["_id"] != query.source_id]
 
 
 def score_hits(
-    query: JudgedQuery,
+    query: JudgedQuery | DevQuery,
     mode: str,
     hits: Sequence[Mapping[str, Any]],
     *,
     deep: Sequence[Mapping[str, Any]] | None = None,
+    facts: Mapping[str, ProductFact] | None = None,
 ) -> QueryScores:
     """Every metric ``query``'s judgments define, for the hits ``mode`` returned.
 
@@ -99,6 +105,7 @@ def score_hits(
         hits: ``response["hits"]["hits"]`` (``_id`` and ``_source`` are read): the first page,
             for the top-10 metrics (nDCG@10, recall@10, MRR within the top 10, colour@10).
         deep: the hits of a deeper request, for recall@100 (default ``hits``).
+        facts: the catalogue's ground truth, for the intent shares of a dev-set query.
     """
     kept = _ranked(hits, query)
     top = kept[:10]
@@ -118,6 +125,8 @@ def score_hits(
     if wanted is not None:
         families = [metrics.hit_families(hit.get("_source")) for hit in top]
         values["colour@10"] = metrics.colour_honour_at_k(families, wanted, 10)
+    if isinstance(query, DevQuery) and facts is not None:
+        values.update(intent_metrics(query, ranked, facts))
     return QueryScores(query.id, query.type, mode, values, len(deep_ranked))
 
 
@@ -126,16 +135,25 @@ def aggregate(
 ) -> dict[str, dict[str, Cell]]:
     """Mean of each metric in ``names`` per mode and query type, plus :data:`ALL` per mode.
 
+    :data:`ALL` compares modes on the same queries only: it is the mean over every query of the
+    run for a mode that ran them all, and an empty cell for a mode that skipped some (BM25 alone
+    cannot run a pure image query). Averaging each mode over its own queries once made a mode
+    that skipped the image queries look better than one that ran them.
+
     Returns:
         ``{mode: {query type or "all": Cell}}``; modes and types keep first-seen order.
     """
+    scores = list(scores)
+    every_query = {score.query_id for score in scores}
     collected: dict[str, dict[str, list[QueryScores]]] = defaultdict(lambda: defaultdict(list))
     for score in scores:
         collected[score.mode][score.query_type].append(score)
-        collected[score.mode][ALL].append(score)
     table: dict[str, dict[str, Cell]] = {}
     for mode, by_type in collected.items():
         table[mode] = {kind: _cell(items, names) for kind, items in by_type.items()}
+        mine = [score for items in by_type.values() for score in items]
+        ran_all = {score.query_id for score in mine} == every_query
+        table[mode][ALL] = _cell(mine, names) if ran_all else Cell()
     return table
 
 

@@ -179,7 +179,7 @@ class Ingestor:
         built = {doc_id for doc_id, _, _ in documents}
         records = [record for record in records if record.id in built]
         index = self.write_index or self.alias
-        held = es_ops.stored_versions(self.client, index, [record.id for record in records])
+        held = es_ops.stored_documents(self.client, index, [record.id for record in records])
         return check_versions(records, {key: Stored(*found) for key, found in held.items()})
 
     def _ready(self) -> None:
@@ -276,8 +276,10 @@ def _retry_or_reject(
 ) -> None:
     for doc_id in ids:
         if final:
-            message = "Elasticsearch answered 429/5xx for this document on the last attempt"
-            rejects.append(Reject(doc_id, "index", "retries_exhausted", message))
+            message = (
+                "Elasticsearch answered 429/5xx for this document until the retry budget ran out"
+            )
+            rejects.append(Reject(doc_id, "index", "transient_exhausted", message))
         else:
             summary.retry.append(doc_id)
 

@@ -13,10 +13,12 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from celery import Celery
+from redis.exceptions import RedisError
 from rich.console import Console
 from rich.progress import Progress
 
@@ -25,6 +27,7 @@ from hybrid.errors import SearchUnavailableError
 from hybrid.indexing.feed import count_lines, read_feed
 from hybrid.indexing.pipeline import Ingestor, dead_letter_invalid
 from hybrid.indexing.queue import batched, enqueue_ingest, make_celery
+from hybrid.indexing.reconcile import Account, account
 from hybrid.indexing.records import ProductRecord, assign_versions
 from hybrid.indexing.validation import validate_records
 from hybrid.mapping import rejects_index
@@ -42,6 +45,10 @@ class IngestReport:
         self.warnings: list[dict[str, str]] = []
         self.failed_batches: list[str] = []
         self.enqueued = 0
+        #: ``(id, version)`` of every record sent to the workers, in order.
+        self.expected: list[tuple[str, int]] = []
+        #: Where each of ``expected`` ended up, read from the index after ``--wait``.
+        self.account: Account | None = None
 
     def add(self, summary: dict[str, Any]) -> None:
         """Fold in one batch summary."""
@@ -64,6 +71,7 @@ class IngestReport:
             "warnings": self.warnings,
             "retried": self.retried,
             "failed_batches": self.failed_batches,
+            "reconciliation": None if self.account is None else self.account.as_dict(),
         }
 
 
@@ -73,6 +81,7 @@ class Submitted:
 
     task_ids: list[str]
     rejected: list[dict[str, str]]
+    expected: list[tuple[str, int]]
 
 
 def submit(
@@ -85,7 +94,9 @@ def submit(
     """
     valid, invalid = validate_records(raw)
     dead_letter_invalid(client, settings.index_alias, invalid)
-    return Submitted(enqueue_records(app, settings, valid), [r.row() for _, r in invalid])
+    expected = [(record.id, record.external_version()) for record in valid]
+    task_ids = enqueue_records(app, settings, valid)
+    return Submitted(task_ids, [r.row() for _, r in invalid], expected)
 
 
 def enqueue_records(app: Celery, settings: Settings, records: Sequence[ProductRecord]) -> list[str]:
@@ -118,17 +129,20 @@ def ingest_queued(settings: Settings, path: Path, *, wait: bool, console: Consol
     client = es_ops.make_client(settings)
     report = IngestReport()
     task_ids: list[str] = []
+    started = datetime.now(UTC).isoformat()
     with Progress(console=console, transient=True) as progress, contextlib.closing(app):
         bar = progress.add_task("enqueueing", total=count_lines(path))
         for batch in batched(read_feed(path), settings.ingest_batch_size):
             submitted = submit(app, settings, batch, client=client)
             report.enqueued += len(batch)
             report.rejected += submitted.rejected
+            report.expected += submitted.expected
             task_ids += submitted.task_ids
             progress.advance(bar, len(batch))
         if wait:
             _follow(app, task_ids, report, progress)
             _refresh(settings)
+            report.account = account(client, settings.index_alias, report.expected, since=started)
     return report
 
 
@@ -144,7 +158,7 @@ def _follow(app: Any, task_ids: Sequence[str], report: IngestReport, progress: P
     bar = progress.add_task("indexing", total=len(pending))
     while pending:
         for task_id, result in list(pending.items()):
-            if not result.ready():
+            if not _ready(result):
                 continue
             if result.successful():
                 report.add(result.result)
@@ -154,3 +168,11 @@ def _follow(app: Any, task_ids: Sequence[str], report: IngestReport, progress: P
             del pending[task_id]
             progress.advance(bar)
         time.sleep(0.2)  # polling the result backend; the bar shows progress meanwhile
+
+
+def _ready(result: Any) -> bool:
+    """Whether a task is done; False while Redis cannot be reached (it restarts: wait)."""
+    try:
+        return bool(result.ready())
+    except (OSError, RedisError):
+        return False

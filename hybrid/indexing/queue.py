@@ -13,6 +13,7 @@ from typing import Any
 from celery import Celery
 
 from hybrid.errors import ConfigurationError
+from hybrid.mapping import tombstone_seconds
 from hybrid.settings import Settings
 
 INGEST_TASK = "hybrid.ingest_batch"
@@ -24,7 +25,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
     Raises:
         ConfigurationError: the visibility timeout does not exceed the task time limit (Redis
-            would hand a task that is still running to a second worker).
+            would hand a task that is still running to a second worker), or deletes are
+            forgotten before the longest redelivery ends.
     """
     if settings.visibility_timeout <= settings.task_time_limit + settings.retry_backoff_max:
         raise ConfigurationError(
@@ -32,20 +34,47 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             f"task time limit plus the longest retry delay "
             f"({settings.task_time_limit} + {settings.retry_backoff_max} s)"
         )
-    transport = {"visibility_timeout": settings.visibility_timeout}
+    longest = settings.visibility_timeout * settings.max_deliveries + settings.retry_budget
+    if tombstone_seconds() <= longest:
+        raise ConfigurationError(
+            f"deletes are remembered for {tombstone_seconds():.0f} s (index.gc_deletes); "
+            f"expected more than the longest redelivery ({longest} s: visibility timeout x "
+            "max deliveries + retry budget), or a stale write could resurrect a product"
+        )
+    transport = {
+        "visibility_timeout": settings.visibility_timeout,
+        # Sweep for the unacked tasks of a dead worker every 10 s (kombu: every 100 s), so a
+        # killed worker's tasks come back visibility_timeout + ~10 s after it took them.
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
+    # A Redis restart must cost time, not tasks or results: publishing (enqueue, retry) and
+    # storing a result retry for minutes instead of failing the task that indexed its products.
+    publish_retry = {"max_retries": 60, "interval_start": 0, "interval_step": 1, "interval_max": 5}
     return {
         "broker_url": settings.effective_redis_url,
         "result_backend": settings.effective_redis_url,
         "broker_transport_options": transport,
         "result_backend_transport_options": transport,
         "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,
+        "task_publish_retry_policy": publish_retry,
+        "result_backend_always_retry": True,
+        "result_backend_max_retries": 60,
+        "result_backend_max_sleep_between_retries_ms": 5000,
         # A task is acknowledged only when done, and requeued if its worker dies mid-way: safe
         # because writes are idempotent (product id as _id, external versions).
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # A task killed at its hard time limit goes back too (its deliveries are counted).
+        "task_acks_on_failure_or_timeout": False,
         "worker_prefetch_multiplier": 1,
         "task_time_limit": settings.task_time_limit,
-        "task_soft_time_limit": max(settings.task_time_limit - 30, 1),
+        # No soft limit: SoftTimeLimitExceeded is raised wherever the task happens to be, and
+        # the model's and the image loader's broad handlers turned it into permanent rejects
+        # (embedding_failed). The hard limit kills the child; the task goes back and its
+        # deliveries are counted (hybrid.indexing.delivery).
+        "task_soft_time_limit": None,
         "task_default_queue": settings.ingest_queue,
         "task_routes": {"hybrid.*": {"queue": settings.ingest_queue}},
         "task_serializer": "json",

@@ -43,8 +43,10 @@ UnderstandingMode = Literal["boost", "filter", "off"]
 #: Chosen by `hybrid eval` on two demo catalogues (2,000 products each, seeds 7 and 11; the demo
 #: CLIP shipped on 2026-12-02): linear fusion of z-scored legs had the best nDCG@10 on both, without
 #: query understanding (0.769 / 0.788 vs min-max 0.762 / 0.778, rrf 0.743 / 0.756, l2 0.727,
-#: single 0.695) and with it (0.870 / 0.886 vs min-max 0.859 / 0.867, rrf 0.846 / 0.856), the
-#: gap coming from image+text queries (0.788 / 0.812 vs 0.749 / 0.763); equal leg weights.
+#: single 0.695); equal leg weights. The figures once quoted with understanding (0.870 / 0.886)
+#: averaged only the 150 queries with text, against all 200 without it: on the same 150 queries
+#: understanding added about 0.002 (issue #13). `hybrid eval` now averages "all" over the same
+#: queries for every mode; on words outside the project's tables see docs/evaluation.md.
 DEFAULT_FUSION_METHOD: Final[FusionMethod] = "linear"
 DEFAULT_NORMALISATION: Final[Normalisation] = "zscore"
 DEFAULT_RRF_K: Final = 60

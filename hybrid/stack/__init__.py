@@ -29,8 +29,21 @@ class ServiceStatus:
     error: str | None = None
 
 
+def local_es_nodes(settings: Settings) -> list[es_node.EsNode]:
+    """The local stack's Elasticsearch node, or two (``HYBRID_ES_NODES=2``)."""
+    if settings.es_nodes == 2:
+        port = settings.es_port
+        return es_node.cluster_of_two(
+            settings.home / "elasticsearch-cluster",
+            http_ports=(port, port + 1),
+            transport_ports=(port + 100, port + 101),
+            heap=settings.es_heap,
+        )
+    return [local_es_node(settings)]
+
+
 def local_es_node(settings: Settings) -> es_node.EsNode:
-    """The local stack's Elasticsearch node."""
+    """The local stack's single Elasticsearch node."""
     return es_node.EsNode(
         instance_dir=settings.home / "elasticsearch",
         http_port=settings.es_port,
@@ -57,7 +70,8 @@ def up(settings: Settings) -> dict[str, float]:
         timings["redis"] = redis_node.start(local_redis_node(settings))
     if settings.es_url is None:
         start = time.monotonic()
-        es_node.start(local_es_node(settings), settings)
+        for node in local_es_nodes(settings):
+            es_node.start(node, settings)
         timings["elasticsearch"] = time.monotonic() - start
     return timings
 
@@ -67,7 +81,9 @@ def down(settings: Settings) -> list[str]:
     stopped = []
     if api_node.stop(local_api_node(settings)):  # first: it talks to the other two
         stopped.append("api")
-    if settings.es_url is None and es_node.stop(local_es_node(settings)):
+    # Data-only node first: stopping the master first would leave it looking for one.
+    nodes = reversed(local_es_nodes(settings)) if settings.es_url is None else []
+    if any([es_node.stop(node) for node in nodes]):
         stopped.append("elasticsearch")
     if settings.redis_url is None and redis_node.stop(local_redis_node(settings)):
         stopped.append("redis")

@@ -12,6 +12,7 @@ import base64
 import fcntl
 import json
 import os
+import pwd
 import re
 import shutil
 import ssl
@@ -47,6 +48,11 @@ class EsNode:
     transport_port: int
     heap: str = "768m"
     cluster_name: str = "hybrid-local"
+    #: Cluster membership; the defaults make a single-node cluster (``discovery.type``).
+    node_name: str = "hybrid-local-node"
+    roles: tuple[str, ...] | None = None  # None: every role
+    seed_hosts: tuple[str, ...] = ()  # transport addresses of the master-eligible nodes
+    initial_masters: tuple[str, ...] = ()  # their node names, for the first election
     #: None: security off (the loopback development node); else TLS and file-realm users.
     security: SecurityProfile | None = None
 
@@ -173,6 +179,7 @@ def start(node: EsNode, settings: Settings, *, timeout: float = 180.0) -> float:
     cmd = [str(es_home / "bin" / "elasticsearch"), "-p", str(node.pid_file)]
     if os.geteuid() == 0:
         user = procs.ensure_service_user(settings.es_user)
+        _check_reachable(user, node.instance_dir, es_home, java_home)
         procs.chown_tree(node.instance_dir, user)
         runuser = shutil.which("runuser", path=_SYSTEM_PATH) or "runuser"
         cmd = [runuser, "-u", user.pw_name, "--", *cmd]
@@ -203,6 +210,20 @@ def start(node: EsNode, settings: Settings, *, timeout: float = 180.0) -> float:
     )
 
 
+def _check_reachable(user: pwd.struct_passwd, *paths: Path) -> None:
+    """Refuse to start when the node's user cannot enter a directory it needs."""
+    for path in paths:
+        closed = procs.first_closed_directory(path, user)
+        if closed is not None:
+            raise ConfigurationError(
+                f"Elasticsearch runs as {user.pw_name!r} (it refuses root), and that user "
+                f"cannot enter {closed} (mode {closed.stat().st_mode & 0o777:o}, owner uid "
+                f"{closed.stat().st_uid}) on the way to {path}; expected every directory "
+                f"there to be searchable by it. Run `chmod o+x {closed}` or set HYBRID_HOME "
+                "(and HYBRID_CACHE_DIR) to a directory outside it."
+            )
+
+
 def _prepare_instance(node: EsNode, es_home: Path) -> None:
     config = node.instance_dir / "config"
     for sub in ("config", "data", "logs", "tmp"):
@@ -216,22 +237,67 @@ def _prepare_instance(node: EsNode, es_home: Path) -> None:
     )
     settings = {
         "cluster.name": node.cluster_name,
-        "node.name": "hybrid-local-node",
+        "node.name": node.node_name,
         "path.data": str(node.instance_dir / "data"),
         "path.logs": str(node.instance_dir / "logs"),
         "network.host": "127.0.0.1",
         "http.port": node.http_port,
         "transport.port": node.transport_port,
-        "discovery.type": "single-node",
         # Security off for this loopback-only development node unless a profile asks for it.
         "xpack.security.enabled": False,
         "cluster.routing.allocation.disk.threshold_enabled": False,
     }
+    settings.update(_discovery(node))
     if node.security is not None:
         settings.update(security_settings())
         write_security(config, node.security)
     lines = [f"{key}: {json.dumps(value)}" for key, value in settings.items()]
     (config / "elasticsearch.yml").write_text("\n".join(lines) + "\n")
+
+
+def _discovery(node: EsNode) -> dict[str, object]:
+    if not node.seed_hosts:
+        return {"discovery.type": "single-node"}
+    found: dict[str, object] = {"discovery.seed_hosts": list(node.seed_hosts)}
+    if node.initial_masters:
+        found["cluster.initial_master_nodes"] = list(node.initial_masters)
+    if node.roles is not None:
+        found["node.roles"] = list(node.roles)
+    return found
+
+
+def cluster_of_two(
+    base: Path,
+    *,
+    http_ports: tuple[int, int],
+    transport_ports: tuple[int, int],
+    heap: str,
+    cluster_name: str = "hybrid-local",
+) -> list[EsNode]:
+    """A master-eligible data node and a data-only node on loopback (the first is the master).
+
+    With two nodes only one can be master-eligible and keep a quorum alone (two master-eligible
+    nodes lose their quorum when either goes), so this cluster survives losing the data-only
+    node, not the master: with one replica per shard, searches and writes go on while it is
+    down and its shards recover when it returns. Surviving the loss of *any* node takes three
+    master-eligible nodes.
+    """
+    seed = (f"127.0.0.1:{transport_ports[0]}",)
+    names = ("hybrid-node-1", "hybrid-node-2")
+    return [
+        EsNode(
+            instance_dir=base / f"node-{n + 1}",
+            http_port=http_ports[n],
+            transport_port=transport_ports[n],
+            heap=heap,
+            cluster_name=cluster_name,
+            node_name=names[n],
+            roles=None if n == 0 else ("data", "ingest"),
+            seed_hosts=seed,
+            initial_masters=names[:1],
+        )
+        for n in range(2)
+    ]
 
 
 def _healthy(node: EsNode) -> bool:

@@ -7,6 +7,7 @@ import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import time
 from collections.abc import Callable
@@ -130,3 +131,27 @@ def chown_tree(path: Path, user: pwd.struct_passwd) -> None:
         os.chown(root, user.pw_uid, user.pw_gid)
         for entry in dirs + files:
             os.chown(os.path.join(root, entry), user.pw_uid, user.pw_gid, follow_symlinks=False)
+
+
+def first_closed_directory(path: Path, user: pwd.struct_passwd) -> Path | None:
+    """The first directory on the way to ``path`` that ``user`` may not enter, or None.
+
+    As root the node runs as an unprivileged user; a ``HYBRID_HOME`` under a 0700 directory
+    (``mktemp -d``) lets root in but not that user, and Elasticsearch then dies with a
+    misleading "Missing logging config file ... exit code 78".
+    """
+    groups = set(os.getgrouplist(user.pw_name, user.pw_gid))
+    for directory in [*reversed(path.parents), path]:
+        try:
+            info = directory.stat()
+        except FileNotFoundError:
+            return None  # created later, by root, with the mode given then
+        if info.st_uid == user.pw_uid:
+            bit = stat.S_IXUSR
+        elif info.st_gid in groups:
+            bit = stat.S_IXGRP
+        else:
+            bit = stat.S_IXOTH
+        if not info.st_mode & bit:
+            return directory
+    return None

@@ -86,9 +86,16 @@ def test_queued_ingest_waits_for_the_worker_and_reports(
     _check(report, 30, records[1]["id"])
     assert es_ops.count(es, settings.index_alias) == 29
     assert es_ops.count(es, rejects_index(settings.index_alias)) == 2
+    # every valid record accounted for, per id, from the index and the rejects
+    account = report["reconciliation"]
+    assert (account["records"], account["indexed"], account["stale"]) == (30, 29, 0)
+    assert (account["rejected_by_reason"], account["missing"]) == ({"image:not_found": 1}, 0)
     # a second run of the same feed changes nothing and says so
     again = _run(command, settings)
     assert json.loads(again.stdout)["stale"] == 29
+    second = json.loads(again.stdout)["reconciliation"]
+    # this run's own rejects only: the broken image is rejected again, the rest were indexed
+    assert (second["indexed"], second["rejected"], second["missing"]) == (29, 1, 0)
     es_ops.refresh(es, settings.index_alias)
     assert es_ops.count(es, settings.index_alias) == 29
 

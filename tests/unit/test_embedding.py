@@ -133,3 +133,14 @@ def test_get_embedder_is_cached_per_model_and_device(monkeypatch: pytest.MonkeyP
     assert get_embedder(Settings(model=DEMO_MODEL, device="cpu")) is first
     assert get_embedder(Settings(model=str(DEMO_MODEL_DIR), device="cpu")) is first
     assert get_embedder(Settings(model=DEMO_MODEL, device="auto")) is not first
+
+
+def test_loading_sets_the_configured_torch_threads() -> None:
+    import torch
+
+    embedder = get_embedder(
+        Settings(model="demo", device="cpu", torch_threads=1, embed_batch_size=7)
+    )
+    assert embedder.threads == 1
+    assert embedder.dims > 0  # loads the model
+    assert torch.get_num_threads() == 1

@@ -20,6 +20,7 @@ from hybrid.mapping import (
     products_template,
     rejects_index,
     rejects_template,
+    tombstone_seconds,
 )
 
 SPEC = VectorSpec(model_id="demo_clip@abc", dims=256)
@@ -174,3 +175,9 @@ def test_searchlog_indices_are_daily_match_their_template_and_no_other() -> None
     assert searchlog_day("shop", name) == date(2026, 12, 3)
     assert searchlog_day("shop", "shop-searchlog-junk") is None
     assert searchlog_day("shop", "other-searchlog-2026.12.03") is None
+
+
+def test_deletes_are_remembered_a_day_by_the_products_template() -> None:
+    settings = products_template("shop", SPEC)["template"]["settings"]["index"]
+    assert settings["gc_deletes"] == "1d"
+    assert tombstone_seconds() == 86400

@@ -51,11 +51,11 @@ def test_stale_writes_are_stale_and_stored_versions_read_back(
     timings = []
     for _ in range(3):  # the first read right after the writes also refreshes (real-time get)
         started = time.monotonic()
-        held = es_ops.stored_versions(es, index_name, [f"p-{i}" for i in range(64)])
+        held = es_ops.stored_documents(es, index_name, [f"p-{i}" for i in range(64)])
         timings.append(f"{(time.monotonic() - started) * 1000:.1f}")
         assert len(held) == 64
     print(f"pre-read of a 64-product batch, three times: {', '.join(timings)} ms")
-    assert es_ops.stored_versions(es, index_name, ["a", "b", "absent"]) == {
+    assert es_ops.stored_documents(es, index_name, ["a", "b", "absent"]) == {
         "a": (5, {"updated_at": "2025-01-01T00:00:00+00:00"}),
         "b": (2, {}),
     }

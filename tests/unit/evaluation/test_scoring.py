@@ -85,6 +85,20 @@ def test_aggregate_averages_per_type_and_overall() -> None:
     assert table["knn"][ALL].as_dict()["queries"] == 3
 
 
+def test_all_is_left_empty_for_a_mode_that_skipped_queries() -> None:
+    text = JudgedQuery("t1", "text", "red mug", None, {"a": 3})
+    image = JudgedQuery("i1", "image", None, "images/s.png", {"a": 2}, source_id="s")
+    scores = [
+        score_hits(text, "bm25", hits("a")),
+        score_hits(text, "knn", hits("x")),
+        score_hits(image, "knn", hits("s", "a")),
+    ]
+    table = aggregate(scores)
+    assert table["bm25"]["text"].values["ndcg@10"] == 1.0
+    assert table["bm25"][ALL].values == {}  # its 1.0 is not comparable with knn's 0.5
+    assert table["knn"][ALL].values["ndcg@10"] == pytest.approx(0.5)
+
+
 def test_select_queries_takes_the_first_n_of_each_type() -> None:
     queries = [
         JudgedQuery(f"q{i}", kind, "x", None, {"a": 1})
