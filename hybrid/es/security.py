@@ -46,7 +46,8 @@ def role_descriptors(alias: str) -> dict[str, dict[str, Any]]:
             ],
         },
         ADMIN: {
-            "cluster": ["monitor", "manage_index_templates"],
+            # manage_own_api_key: the admin grants the keys of the other two roles.
+            "cluster": ["monitor", "manage_index_templates", "manage_own_api_key"],
             "indices": [
                 {"names": [*products, *rejects, *searchlog], "privileges": ["all"]},
             ],
