@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, PositiveFloat, PositiveInt
+from pydantic import AliasChoices, BaseModel, Field, PositiveFloat, PositiveInt, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The Elasticsearch version of the embedded local stack and of docker-compose.yml. Keep the
@@ -69,7 +69,20 @@ class Settings(BaseSettings):
         description="Existing cluster, one URL or several comma-separated (every node the client "
         "may use and fail over to); None = local stack.",
     )
-    es_api_key: str | None = None
+    es_api_key: SecretStr | None = Field(
+        default=None, description="Elasticsearch API key (base64 id:key), sent as ApiKey."
+    )
+    es_username: str | None = Field(default=None, description="Basic auth user (file or native).")
+    es_password: SecretStr | None = Field(default=None, description="Basic auth password.")
+    es_ca_file: Path | None = Field(
+        default=None, description="PEM CA that signed the cluster's HTTP certificate (https)."
+    )
+    es_ca_fingerprint: str | None = Field(
+        default=None, description="SHA-256 fingerprint of the cluster's CA or certificate (hex)."
+    )
+    es_verify_certs: bool = Field(
+        default=True, description="Verify the cluster's certificate; off only for experiments."
+    )
     es_version: str = ES_VERSION
     es_port: PositiveInt = 9200
     es_heap: str = "768m"
@@ -238,6 +251,10 @@ class Settings(BaseSettings):
         """
         values = self.model_dump(mode="json", exclude_defaults=True)
         values["es_url"], values["redis_url"] = self.effective_es_url, self.effective_redis_url
+        for name in values:  # a dump masks secrets ("**********"); the child needs them
+            secret = getattr(self, name, None)
+            if isinstance(secret, SecretStr):
+                values[name] = secret.get_secret_value()
         return {
             f"HYBRID_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
             for name, value in values.items()

@@ -7,7 +7,9 @@ domain errors only, and never the client's own exception text (it can hold hosts
   (transient: the same request may succeed later; tasks retry it, the API answers 503);
 * any other 4xx -> :class:`ElasticsearchRefusedError` (permanent: the request itself was
   refused; tasks dead-letter it, the API answers 502 or, where the caller's input caused it,
-  422).
+  422);
+* a TLS failure (the cluster's certificate is not trusted) -> :class:`ConfigurationError`: no
+  retry fixes a wrong CA, so the message says which setting to change.
 
 Callers that expect a status (404 "absent", 409 "stale") ask the client to ignore it instead.
 """
@@ -19,9 +21,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from elastic_transport import TlsError
 from elasticsearch import ApiError, TransportError
 
-from hybrid.errors import ElasticsearchRefusedError, SearchUnavailableError
+from hybrid.errors import ConfigurationError, ElasticsearchRefusedError, SearchUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +46,13 @@ def translated(what: str) -> Iterator[None]:
         yield
     except ApiError as exc:
         raise _from_status(what, int(exc.status_code), _api_reason(exc)) from exc
+    except TlsError as exc:
+        logger.warning("%s: TLS with Elasticsearch failed: %s", what, exc)
+        raise ConfigurationError(
+            f"{what}: the Elasticsearch server's TLS certificate is not trusted; set "
+            "HYBRID_ES_CA_FILE to the CA that signed it (or HYBRID_ES_CA_FINGERPRINT to its "
+            "SHA-256 fingerprint)"
+        ) from exc
     except (TransportError, ConnectionError) as exc:
         # Transport errors name the node's host and port: log them, keep them out of the message.
         logger.warning("%s: Elasticsearch is unavailable: %s", what, exc)

@@ -9,7 +9,7 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, helpers
 
-from hybrid.errors import IndexingError
+from hybrid.errors import ElasticsearchRefusedError, IndexingError
 from hybrid.es.documents import bulk_write
 from hybrid.es.errors import translated
 from hybrid.mapping import (
@@ -48,9 +48,21 @@ def index_meta(client: Elasticsearch, index: str) -> dict[str, Any]:
 
 
 def ensure_rejects_template(client: Elasticsearch, alias: str) -> None:
-    """Put the template of ``<alias>-rejects``, so the first dead letter creates it as mapped."""
-    with translated(f"preparing the rejects index of {alias!r}"):
-        client.indices.put_index_template(name=rejects_index(alias), **rejects_template(alias))
+    """Put the template of ``<alias>-rejects``, so the first dead letter creates it as mapped.
+
+    A least-privilege indexer may not change templates (403): when the admin already put this
+    one, that is enough; otherwise the refusal stands.
+    """
+    name = rejects_index(alias)
+    try:
+        with translated(f"preparing the rejects index of {alias!r}"):
+            client.indices.put_index_template(name=name, **rejects_template(alias))
+    except ElasticsearchRefusedError as exc:
+        if exc.status != 403:
+            raise
+        with translated(f"reading the rejects template of {alias!r}"):
+            if not client.indices.exists_index_template(name=name):
+                raise
 
 
 def ensure_index(client: Elasticsearch, alias: str, spec: VectorSpec) -> str:

@@ -8,12 +8,14 @@ Elasticsearch refuses to run as root, so as root the node runs as an unprivilege
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
 import pwd
 import re
 import shutil
+import ssl
 import stat
 import subprocess
 import tempfile
@@ -26,6 +28,7 @@ from pathlib import Path
 from hybrid.errors import ConfigurationError, StackError
 from hybrid.settings import Settings
 from hybrid.stack import procs
+from hybrid.stack.security import SecurityProfile, security_settings, write_security
 
 MIN_JAVA = 21
 _ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
@@ -50,11 +53,14 @@ class EsNode:
     roles: tuple[str, ...] | None = None  # None: every role
     seed_hosts: tuple[str, ...] = ()  # transport addresses of the master-eligible nodes
     initial_masters: tuple[str, ...] = ()  # their node names, for the first election
+    #: None: security off (the loopback development node); else TLS and file-realm users.
+    security: SecurityProfile | None = None
 
     @property
     def url(self) -> str:
-        """The node's HTTP address."""
-        return f"http://127.0.0.1:{self.http_port}"
+        """The node's HTTP address (https when secured)."""
+        scheme = "https" if self.security else "http"
+        return f"{scheme}://127.0.0.1:{self.http_port}"
 
     @property
     def pid_file(self) -> Path:
@@ -165,7 +171,7 @@ def start(node: EsNode, settings: Settings, *, timeout: float = 180.0) -> float:
     Returns:
         Seconds it took to become healthy (0.0 if it was already running).
     """
-    if procs.read_pid(node.pid_file) is not None and _healthy(node.url):
+    if procs.read_pid(node.pid_file) is not None and _healthy(node):
         return 0.0
     es_home = ensure_distribution(settings)
     java_home = find_java(settings)
@@ -196,7 +202,7 @@ def start(node: EsNode, settings: Settings, *, timeout: float = 180.0) -> float:
         )
     _CHILDREN[node.instance_dir] = process
     return procs.wait_until(
-        lambda: _healthy(node.url),
+        lambda: _healthy(node),
         timeout=timeout,
         what=f"Elasticsearch on {node.url}",
         alive=lambda: process.poll() is None,
@@ -237,11 +243,14 @@ def _prepare_instance(node: EsNode, es_home: Path) -> None:
         "network.host": "127.0.0.1",
         "http.port": node.http_port,
         "transport.port": node.transport_port,
-        # Security off for this loopback-only development node; production uses the full image.
+        # Security off for this loopback-only development node unless a profile asks for it.
         "xpack.security.enabled": False,
         "cluster.routing.allocation.disk.threshold_enabled": False,
     }
     settings.update(_discovery(node))
+    if node.security is not None:
+        settings.update(security_settings())
+        write_security(config, node.security)
     lines = [f"{key}: {json.dumps(value)}" for key, value in settings.items()]
     (config / "elasticsearch.yml").write_text("\n".join(lines) + "\n")
 
@@ -291,10 +300,19 @@ def cluster_of_two(
     ]
 
 
-def _healthy(url: str) -> bool:
+def _healthy(node: EsNode) -> bool:
+    request = urllib.request.Request(  # noqa: S310 - a fixed loopback URL
+        f"{node.url}/_cluster/health?wait_for_status=yellow&timeout=1s"
+    )
+    context = None
+    if node.security is not None:
+        user = node.security.users[0]
+        token = base64.b64encode(f"{user.name}:{user.password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+        context = ssl.create_default_context(cafile=str(node.security.ca_file))
     try:
-        with urllib.request.urlopen(  # noqa: S310 - a fixed loopback http URL
-            f"{url}/_cluster/health?wait_for_status=yellow&timeout=1s", timeout=3
+        with urllib.request.urlopen(  # noqa: S310 - a fixed loopback URL
+            request, timeout=3, context=context
         ) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
