@@ -27,6 +27,7 @@ from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.errors import ConfigurationError, ElasticsearchRefusedError, HybridSearchError
 from hybrid.es.client import make_client
 from hybrid.es.security import ADMIN, INDEXER, SEARCHER, create_api_key, role_descriptors
+from hybrid.indexing.migrate import migrate
 from hybrid.indexing.pipeline import Ingestor
 from hybrid.indexing.validation import validate_records
 from hybrid.query.request import SearchRequest
@@ -112,6 +113,15 @@ def test_least_privilege_users_ingest_search_and_administer(
     response = SearchService(searcher).search(SearchRequest(text="red trainers", size=5))
     assert len(response["hits"]["hits"]) == 5
     print(f"indexer indexed {len(summary.indexed)}; searcher found {response['hits']['total']}")
+
+    with pytest.raises(ElasticsearchRefusedError) as refused:  # moving the alias is the admin's
+        migrate(indexer)
+    report = migrate(admin)
+    assert (report.method, report.documents, report.old_index) == ("reindex", 12, created)
+    es_ops.refresh(make_client(admin), ALIAS)
+    again = SearchService(searcher).search(SearchRequest(text="red trainers", size=5))
+    assert len(again["hits"]["hits"]) == 5
+    print(f"indexer migrate -> {refused.value.status}; admin migrated 12 to {report.new_index}")
 
 
 def test_the_searcher_cannot_write_and_the_indexer_cannot_delete_an_index(
