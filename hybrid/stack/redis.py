@@ -68,6 +68,13 @@ def start(node: RedisNode, *, timeout: float = 20.0) -> float:
     """Start ``node`` daemonised (unless it already answers); return seconds until ready."""
     if procs.read_pid(node.pid_file) is not None and ping(node.port):
         return 0.0
+    if procs.port_open(node.port):
+        # Another process (often another Redis) holds the port: ours would fail to bind after
+        # daemonising, and the other one would answer our readiness check as if it were ours.
+        raise StackError(
+            f"port {node.port} is already in use by another process, not this stack's Redis; "
+            "stop it or set HYBRID_REDIS_PORT to a free port"
+        )
     node.instance_dir.mkdir(parents=True, exist_ok=True)
     cmd = [
         str(redis_server_binary()),

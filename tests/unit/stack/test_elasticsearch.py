@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from hybrid.errors import ConfigurationError, HybridSearchError
+from hybrid.errors import ConfigurationError, HybridSearchError, StackError
 from hybrid.settings import Settings
 from hybrid.stack import elasticsearch as es_node
 
@@ -72,3 +73,14 @@ def test_the_local_stack_client_knows_both_nodes(monkeypatch: pytest.MonkeyPatch
         "http://a:9200",
         "http://b:9200",
     ]
+
+
+def test_a_port_held_by_another_process_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        node = es_node.EsNode(instance_dir=tmp_path / "node", http_port=port, transport_port=1)
+        with pytest.raises(StackError, match=f"port {port} is already in use"):
+            es_node.start(node, Settings())
+    assert not (tmp_path / "node").exists()
