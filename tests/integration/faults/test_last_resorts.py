@@ -10,13 +10,15 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, TransportError
 from support.catalogue import catalogue
 from support.faults import WorkerHandle, enqueue, fault_settings, fault_worker, landing
 from support.wait import wait_until
@@ -47,6 +49,35 @@ def last_resort_worker(es_url: str, redis_url: str, image_root: Path) -> Iterato
     fault = fault_settings(base, retry_budget=BUDGET, max_deliveries=MAX_DELIVERIES)
     with fault_worker(fault, image_root / "last-resort-worker.log") as worker:
         yield worker
+
+
+@contextmanager
+def flood_stage_block(es: Elasticsearch, index: str) -> Iterator[None]:
+    """Hold ``index.blocks.read_only_allow_delete`` on ``index`` until the block ends.
+
+    Elasticsearch lifts that block by itself whenever its disk monitor runs (every
+    ``cluster.info.update.interval``, 30 s) and finds the disk fine, which made this test a race.
+    So the monitor is slowed for the duration, and a thread puts the block again every 0.2 s.
+    """
+    block = {"index.blocks.read_only_allow_delete": True}
+    es.cluster.put_settings(persistent={"cluster.info.update.interval": "10m"})
+    es.indices.put_settings(index=index, settings=block)
+    done = threading.Event()
+
+    def hold() -> None:
+        while not done.wait(0.2):
+            with suppress(ApiError, TransportError):  # the next turn puts it again
+                es.indices.put_settings(index=index, settings=block)
+
+    keeper = threading.Thread(target=hold, daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        done.set()
+        keeper.join(timeout=10)
+        es.indices.put_settings(index=index, settings={"index.blocks.read_only_allow_delete": None})
+        es.cluster.put_settings(persistent={"cluster.info.update.interval": None})
 
 
 def _on(worker: WorkerHandle, settings: Settings) -> Settings:
@@ -82,13 +113,10 @@ def test_a_spent_retry_budget_lands_in_the_rejects_and_replays(
     records = catalogue(test_images, 20, seed=27)
     app = make_celery(fault)
     app.AsyncResult(enqueue(fault, records[:10])[0]).get(timeout=240)  # index made, model warm
-    index = es_ops.alias_target(es, fault.index_alias)
+    index = str(es_ops.alias_target(es, fault.index_alias))
     # The flood-stage block: Elasticsearch answers 429 to every write, for as long as it lasts.
-    es.indices.put_settings(index=index, settings={"index.blocks.read_only_allow_delete": True})
-    try:
+    with flood_stage_block(es, index):
         summary = app.AsyncResult(enqueue(fault, records[10:])[0]).get(timeout=BOUND)
-    finally:
-        es.indices.put_settings(index=index, settings={"index.blocks.read_only_allow_delete": None})
     app.close()
     rejects = _rejects(es, fault.index_alias)
     print(
