@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from hybrid import es as es_ops
 from hybrid.embedding import Embedder, get_embedder
 from hybrid.errors import ProductNotFoundError
@@ -39,7 +41,8 @@ from hybrid.query.understanding import (
     understanding_fit,
 )
 from hybrid.query.vocabulary import FacetVocabulary
-from hybrid.schema import QUANTIZED_TYPES
+from hybrid.schema import IMAGE_VECTOR, QUANTIZED_TYPES
+from hybrid.search.anchor import find_anchor
 from hybrid.search.gateway import ElasticsearchGateway, SearchGateway
 from hybrid.search.rerank import Reranker, rerank_top
 from hybrid.search.response import build_response, page_of
@@ -141,7 +144,8 @@ class SearchService:
         understood = self._understand(request)
         # BM25 and the model get the text without price phrase and negations, typos corrected.
         sent = request.model_copy(update={"text": understood.text})
-        vectors = self._vectors(sent)
+        vectors, image = self._vectors(sent)
+        understood = self._anchored(request, understood, image)
         result, fused = self._search(sent, understood, vectors)
         fetched: dict[str, dict[str, Any]] = {}
         if self.reranker is not None:  # a reranker reads the products, not only their facets
@@ -208,9 +212,34 @@ class SearchService:
         fuzzy = bool(reading.unplaced) or mode == "off"
         return Understood(reading.parsed, report, should, steps, exclude, reading.text, fuzzy)
 
-    def _vectors(self, request: SearchRequest) -> QueryVectors:
+    def _anchored(
+        self, request: SearchRequest, understood: Understood, image: np.ndarray | None
+    ) -> Understood:
+        """Image + text: the photographed product's category becomes an understood filter."""
+        if image is None or not request.text or request.filters.category:
+            return understood
+        if understood.report.filters_added.get("category"):
+            return understood  # the words named a category: they win
+        found = find_anchor(
+            self.gateway,
+            product_id=request.product_id,
+            image_vector=image,
+            timeout=self.settings.search_timeout,
+        )
+        if found is None:
+            return understood
+        strict = understood.steps[0][0].model_copy(update={"category": [found.category]})
+        added = {**understood.report.filters_added, "category": [found.category]}
+        report = understood.report.model_copy(
+            update={"filters_added": added, "notes": [*understood.report.notes, found.note]}
+        )
+        steps = [(s.filters, s.dropped) for s in relaxation_steps(strict, added)]
+        return replace(understood, report=report, steps=steps)
+
+    def _vectors(self, request: SearchRequest) -> tuple[QueryVectors, np.ndarray | None]:
+        """The legs' vectors, and the query's own image vector (photo or product), if any."""
         if request.product_id is None and set(request.active_legs) <= {"bm25"}:
-            return QueryVectors(image_knn=None, text_knn=None)  # BM25 only: no model call
+            return QueryVectors(image_knn=None, text_knn=None), None  # BM25 only: no model call
         image = self.encoder.image(request.image) if request.image is not None else None
         product = None
         if request.product_id is not None:
@@ -220,7 +249,10 @@ class SearchService:
                     f"product {request.product_id!r} is not in index {self.gateway.alias!r}"
                 )
             product = {k: list(v) for k, v in found[request.product_id].items()}
-        return self.encoder.vectors(text=request.text, image=image, product=product)
+        vectors = self.encoder.vectors(text=request.text, image=image, product=product)
+        if image is None and product is not None and product.get(IMAGE_VECTOR):
+            image = np.asarray(product[IMAGE_VECTOR], dtype=np.float32)
+        return vectors, image
 
     # --- plan, search, fuse ---------------------------------------------------------------
 
