@@ -241,7 +241,8 @@ function relaxedNotice(report) {
     const values = (report.filters_added || {})[field] || [];
     return `${FIELD_NAMES[field] || field} ${values.join(" or ")}`.trim();
   });
-  return `Too few products matched ${what.join(" and ")}, so that filter was relaxed: `
+  const those = relaxed.length > 1 ? "those filters were" : "that filter was";
+  return `Too few products matched ${what.join(" and ")}, so ${those} relaxed: `
     + "other products are shown too.";
 }
 
