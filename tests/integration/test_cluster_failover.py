@@ -78,6 +78,12 @@ class Load:
     samples: list[tuple[str, float, str]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     last_error: str = ""
+    #: (start, end, outcome) of every search on the monotonic clock, to tell the kill's own.
+    spans: list[tuple[float, float, str]] = field(default_factory=list)
+
+    def failed_in_flight(self, at: float) -> int:
+        """Failed searches that were already running when the node died at ``at``."""
+        return sum(1 for s, e, o in self.spans if o != "ok" and s < at < e)
 
     def run(self) -> None:
         n = 0
@@ -91,7 +97,9 @@ class Load:
                 outcome = "ok" if hits else "empty"
             except HybridSearchError as exc:
                 outcome, self.last_error = "failed", repr(exc)
-            self.samples.append((phase, time.perf_counter() - started, outcome))
+            ended = time.perf_counter()
+            self.samples.append((phase, ended - started, outcome))
+            self.spans.append((started, ended, outcome))
 
     def count(self, phase: str | None = None) -> int:
         return sum(1 for p, _, o in self.samples if (phase is None or p == phase) and o == "ok")
@@ -151,7 +159,7 @@ def test_searches_and_ingestion_survive_losing_the_data_node(
         pid = procs.read_pid(data.pid_file)
         assert pid is not None
         load.phase = "failover"
-        killed_at = time.monotonic()
+        killed_at, kill_clock = time.monotonic(), time.perf_counter()
         os.kill(pid, signal.SIGKILL)
         wait_until(lambda: not procs.pid_alive(pid), "the data node gone", timeout=30)
         wait_until(
@@ -183,8 +191,13 @@ def test_searches_and_ingestion_survive_losing_the_data_node(
             f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} |"
         )
     print(f"ingested during the failure: {len(second.indexed)}; products now {N}")
+    in_flight = load.failed_in_flight(kill_clock)
+    print(f"failed searches already running when the node died: {in_flight}")
     if load.last_error:
         print(f"last failed search: {load.last_error}")
     assert len(second.indexed) == N - N // 2
     assert es_ops.count(client, index_name) == N
-    assert sum(row["failed"] + row["empty"] for row in figures.values()) == 0
+    # A search already inside the dying node may fail with it (at most the one in flight: the
+    # load runs one search at a time); every other search, before, during and after, answers.
+    assert in_flight <= 1
+    assert sum(row["failed"] + row["empty"] for row in figures.values()) == in_flight
