@@ -7,11 +7,8 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
+from support.catalogue import index_demo_products
 
-from hybrid import es as es_ops
-from hybrid.demo.catalog import iter_records, write_catalog
-from hybrid.indexing.pipeline import Ingestor
-from hybrid.indexing.validation import validate_records
 from hybrid.query.request import SearchRequest
 from hybrid.search import SearchService
 from hybrid.search.gateway import ElasticsearchGateway
@@ -23,16 +20,7 @@ SNEAKERS = "Footwear > Sneakers"
 @pytest.fixture
 def service(settings: Settings, es: Elasticsearch, test_images: Path) -> SearchService:
     """60 demo products in this test's index, and a service on them."""
-    write_catalog(test_images, 60, seed=5)
-    records = list(iter_records(test_images))
-    for record in records:
-        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
-    valid, invalid = validate_records(records)
-    assert not invalid
-    ingestor = Ingestor(settings)
-    ingestor.ensure_index()
-    assert len(ingestor.process(valid).indexed) == 60
-    es_ops.refresh(es, settings.index_alias)
+    index_demo_products(settings, es, test_images, 60, seed=5)
     return SearchService(settings, gateway=ElasticsearchGateway(es, settings.index_alias))
 
 

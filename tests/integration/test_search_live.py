@@ -7,13 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from elasticsearch import Elasticsearch
+from support.catalogue import index_demo_products
 from support.fakes import CountingEmbedder
 
 from hybrid import es as es_ops
-from hybrid.demo.catalog import iter_records, write_catalog
 from hybrid.embedding import get_embedder
-from hybrid.indexing.pipeline import Ingestor
-from hybrid.indexing.validation import validate_records
 from hybrid.query.request import SearchRequest
 from hybrid.search import SearchService
 from hybrid.search.gateway import ElasticsearchGateway
@@ -24,16 +22,7 @@ from hybrid.settings import Settings
 def indexed(settings: Settings, es: Elasticsearch, test_images: Path) -> Settings:
     """40 demo products in this test's int8_hnsw index (the default type), written inline."""
     assert settings.vector_index_type == "int8_hnsw"
-    write_catalog(test_images, 40, seed=5)
-    records = list(iter_records(test_images))
-    for record in records:
-        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
-    valid, invalid = validate_records(records)
-    assert not invalid
-    ingestor = Ingestor(settings)
-    ingestor.ensure_index()
-    assert len(ingestor.process(valid).indexed) == 40
-    es_ops.refresh(es, settings.index_alias)
+    index_demo_products(settings, es, test_images, 40, seed=5)
     return settings
 
 

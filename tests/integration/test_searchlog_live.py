@@ -19,15 +19,13 @@ import pytest
 from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 from support.apikeys import auth_header, configured
+from support.catalogue import index_demo_products
 from support.wait import wait_until
 from typer.testing import CliRunner
 
 from hybrid import es as es_ops
 from hybrid.api import create_app
 from hybrid.cli import app
-from hybrid.demo.catalog import iter_records, write_catalog
-from hybrid.indexing.pipeline import Ingestor
-from hybrid.indexing.validation import validate_records
 from hybrid.mapping import searchlog_index, searchlog_pattern
 from hybrid.query.request import SearchRequest
 from hybrid.search import SearchService
@@ -43,16 +41,7 @@ QUERIES = ["red trainers", "black handbag", "blue shirt", "wool scarf"]
 @pytest.fixture
 def indexed(settings: Settings, es: Elasticsearch, test_images: Path) -> Settings:
     """16 demo products in this test's index, written inline; the search log on."""
-    write_catalog(test_images, 16, seed=3)
-    records = list(iter_records(test_images))
-    for record in records:
-        record["images"] = [f"{test_images.name}/{path}" for path in record["images"]]
-    valid, invalid = validate_records(records)
-    assert not invalid
-    ingestor = Ingestor(settings)
-    ingestor.ensure_index()
-    assert len(ingestor.process(valid).indexed) == 16
-    es_ops.refresh(es, settings.index_alias)
+    index_demo_products(settings, es, test_images, 16, seed=3)
     return settings.model_copy(update={"search_log": True})
 
 
