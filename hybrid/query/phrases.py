@@ -37,8 +37,22 @@ _PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
         ("at_least", rf"{_AMOUNT}\s*(?:\+|or\s+more|and\s+(?:up|over|above)|plus)"),
     )
 )
-#: Words after which the following words are excluded. "non" also covers "non-leather".
+#: Words after which the following words are excluded. "non" also covers "non-leather"; any
+#: word ending in "n't" ("aren't", "isn't", "don't") is one too.
 NEGATIONS: Final = frozenset({"not", "no", "without", "except", "excluding", "non", "minus"})
+#: Two-word triggers: "other than black", "anything but red".
+NEGATION_PAIRS: Final = frozenset(
+    {
+        ("other", "than"),
+        ("rather", "than"),
+        ("anything", "but"),
+        ("apart", "from"),
+        ("except", "for"),
+        ("instead", "of"),
+    }
+)
+#: Words between a trigger and what it negates, skipped: "not in red", "isn't a leather one".
+_FILLERS: Final = frozenset({"in", "a", "an", "any", "the", "be", "being", "made", "of"})
 _STOPS: Final = frozenset({"and", "but", "or", "with", "in", "for", "please", "thanks"})
 #: At most this many words after a trigger are candidates for exclusion.
 MAX_NEGATED_WORDS: Final = 3
@@ -118,19 +132,32 @@ def extract_negations(text: str) -> list[Negation]:
     The caller removes each trigger and the words it decides are negated from the text.
     """
     words = list(_WORD.finditer(text))
+    norms = [match.group().casefold().replace("\u2019", "'") for match in words]
     negations: list[Negation] = []
     for i, match in enumerate(words):
-        if match.group().casefold() not in NEGATIONS:
+        first = i
+        if i and (norms[i - 1], norms[i]) in NEGATION_PAIRS:
+            first = i - 1
+        elif not _is_trigger(norms[i]):
             continue
-        start = match.start()
-        if i and words[i - 1].group().casefold() == "but":
-            start = words[i - 1].start()
+        start = words[first].start()
+        if first and norms[first - 1] == "but":
+            start = words[first - 1].start()
+        after = i + 1
+        while after < len(words) and norms[after] in _FILLERS:
+            after += 1
         following: list[Word] = []
-        for word in words[i + 1 : i + 1 + MAX_NEGATED_WORDS]:
-            norm = word.group().casefold()
-            if not norm.isalnum() or norm in _STOPS or norm in NEGATIONS:
+        for word, norm in zip(words[after:], norms[after:], strict=True):
+            if len(following) == MAX_NEGATED_WORDS:
+                break
+            if not norm.isalnum() or norm in _STOPS or _is_trigger(norm):
                 break
             following.append(Word(word.group(), word.start(), word.end()))
         if following:
-            negations.append(Negation(match.group(), start, match.end(), tuple(following)))
+            end = words[after - 1].end() if after > i + 1 else match.end()
+            negations.append(Negation(match.group(), start, end, tuple(following)))
     return negations
+
+
+def _is_trigger(norm: str) -> bool:
+    return norm in NEGATIONS or (norm.endswith("n't") and len(norm) > len("n't"))

@@ -164,6 +164,8 @@ def read_query(text: str, vocab: FacetVocabulary, *, mode: UnderstandingMode) ->
     for span in parsed.matched_spans:
         if span.facet == "colour" and span.span.casefold() in material_words():
             notes.append(f"{span.span!r} read as a colour (followed by a colour word)")
+        if span.facet == "category" and vocab.is_related(phrase(span.span)):
+            notes.append(f"{span.span!r} read as {span.value!r} (WordNet)")
     return Reading(
         original=text,
         text=rest or text,

@@ -227,7 +227,7 @@ class SearchRequest(BaseModel):
     search_after: list[SortValue] | None = Field(default=None, min_length=1, max_length=4)
     fusion: FusionSpec = Field(default_factory=FusionSpec)
     legs: frozenset[Leg] | None = None
-    understanding: UnderstandingMode = "boost"
+    understanding: UnderstandingMode = "filter"
     collapse: bool = False
     facets: bool = True
     explain: bool = False

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hybrid.query.filters import Clause
 from hybrid.query.request import Filters, UnderstandingMode
-from hybrid.query.vocabulary import Facet, FacetVocabulary, Token, tokenize
+from hybrid.query.vocabulary import Facet, FacetVocabulary, Token, phrase, tokenize
 from hybrid.schema import (
     BRAND,
     CATEGORY_PATH,
@@ -170,6 +170,7 @@ def understand(
         spans += [MatchedSpan(text[start:stop], facet, value) for facet, value in values]
         kept[start:stop] = [" "] * (stop - start)
     residual = re.sub(r"\s+", " ", "".join(kept)).strip()
+    spans = _prefer_shop_words(spans, vocab)
 
     def of(facet: Facet) -> list[str]:
         return _unique(s.value for s in spans if s.facet == facet)
@@ -182,6 +183,18 @@ def understand(
         brands=of("brand"),
         matched_spans=spans,
     )
+
+
+def _prefer_shop_words(spans: list[MatchedSpan], vocab: FacetVocabulary) -> list[MatchedSpan]:
+    """Drop WordNet's category readings when the shop's own words name a category too.
+
+    "hunter boots": "boots" is the shop's word, so "hunter" (a pocket watch, to WordNet) is
+    not read as Watches.
+    """
+    weak = [s for s in spans if s.facet == "category" and vocab.is_related(phrase(s.span))]
+    if weak and any(s.facet == "category" and s not in weak for s in spans):
+        return [s for s in spans if s not in weak]
+    return spans
 
 
 def _most_specific(paths: list[str]) -> list[str]:

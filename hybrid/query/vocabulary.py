@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal, NamedTuple
 
 from hybrid import vocab
-from hybrid.query.lexicon import closest, colour_lexicon
+from hybrid.query.lexicon import category_words, colour_lexicon, english_words, nearest
 from hybrid.schema import CATEGORY_SEPARATOR
 
 Facet = Literal["colour", "category", "brand"]
@@ -104,6 +104,9 @@ class FacetVocabulary:
             (:func:`hybrid.vocab.category_of_word`).
         known_categories: paths ``category_of`` may return (None = any): a category the index
             does not hold would only empty the results.
+        related: WordNet nouns for a category (:func:`hybrid.query.lexicon.category_words`),
+            in singular and plural: consulted only when nothing else reads the phrase, and
+            weaker than the shop's own words (:meth:`is_related`).
     """
 
     entries: Mapping[Phrase, tuple[tuple[Facet, str], ...]]
@@ -111,6 +114,7 @@ class FacetVocabulary:
     colour_of: Callable[[str], str | None] | None = None
     category_of: Callable[[str], str | None] | None = None
     known_categories: frozenset[str] | None = None
+    related: Mapping[Phrase, str] = field(default_factory=dict)
     _corrections: dict[str, str | None] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -180,6 +184,7 @@ class FacetVocabulary:
             colour_of=vocab.colour_family_of_word,
             category_of=vocab.category_of_word,
             known_categories=frozenset(known),
+            related=_related_phrases(known),
         )
 
     def lookup(self, words: Phrase) -> tuple[tuple[Facet, str], ...]:
@@ -192,20 +197,30 @@ class FacetVocabulary:
         path = self.category_of(text) if self.category_of else None
         if path is not None and (self.known_categories is None or path in self.known_categories):
             found[("category", path)] = None
+        if not found and words in self.related:
+            found[("category", self.related[words])] = None
         return tuple(found)
+
+    def is_related(self, words: Phrase) -> bool:
+        """Whether ``words`` is read only through the WordNet nouns (a weaker reading)."""
+        return words in self.related and not self.entries.get(words)
 
     def correct(self, word: str) -> str | None:
         """The one single-word phrase of the vocabulary within a typo of ``word`` (cached).
 
-        None when ``word`` is itself a phrase, too short to correct, or not close to exactly
-        one phrase (see :func:`hybrid.query.lexicon.closest`).
+        None when ``word`` is itself a phrase, an English word
+        (:func:`hybrid.query.lexicon.english_words`), too short to correct, or not close to
+        phrases that all read the same (see :func:`hybrid.query.lexicon.nearest`: "mugg" is
+        one edit from "mug" and from "mugs", both Mugs).
         """
         if word not in self._corrections:
-            if self.lookup((word,)):
+            if self.lookup((word,)) or word in english_words():
                 self._corrections[word] = None
             else:
                 singles = (words[0] for words in self.entries if len(words) == 1)
-                self._corrections[word] = closest(word, singles)
+                best = nearest(word, singles)
+                readings = {self.lookup((candidate,)) for candidate in best}
+                self._corrections[word] = min(best) if len(readings) == 1 else None
         return self._corrections[word]
 
 
@@ -232,6 +247,16 @@ def _known_paths(paths: Iterable[str]) -> set[str]:
     """Every level of the given paths; every level of the shop vocabulary if none are given."""
     known = {prefix for path in paths for prefix in _prefixes(path)}
     return known or {prefix for c in vocab.CATEGORIES for prefix in _prefixes(c.path)}
+
+
+def _related_phrases(known: set[str]) -> dict[Phrase, str]:
+    """WordNet's nouns for the categories the index holds, singular and plural."""
+    related: dict[Phrase, str] = {}
+    for text, path in category_words().items():
+        if path in known:
+            for words in noun_forms(phrase(text)):
+                related.setdefault(words, path)
+    return related
 
 
 def _category_phrases(known: set[str]) -> list[tuple[str, str]]:

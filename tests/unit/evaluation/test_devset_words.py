@@ -30,8 +30,11 @@ TABLE_NAME_PARTS = ("lexicon", "vocab", "synonym", "colour_name")
 #: Not hand-written tables: the dev set itself, model files, and third-party data loaded
 #: unchanged: ``data/colour_names.tsv`` holds the XKCD colour-survey and CSS4 names as matplotlib
 #: ships them, written only by ``scripts/gen_colour_lexicon.py`` (families computed by the
-#: project's CIELAB code; ``tests/unit/query/test_lexicon.py`` recomputes every one).
-NOT_TABLES = ("evaluation/devsets", "weights", "data/colour_names.tsv")
+#: project's CIELAB code; ``tests/unit/query/test_lexicon.py`` recomputes every one), and
+#: ``data/category_words.tsv`` holds WordNet 3.0's nouns, written only by
+#: ``scripts/gen_category_lexicon.py`` (``tests/unit/scripts/test_gen_category_lexicon.py``
+#: regenerates it from Debian's WordNet and compares).
+NOT_TABLES = ("evaluation/devsets", "weights", "data/colour_names.tsv", "data/category_words.tsv")
 SEEN_PREFIX = "seen_"
 TRAINING_PRODUCTS = 4000  # the shipped demo model's recipe (hybrid/weights/demo_clip/README.md)
 

@@ -12,8 +12,11 @@ from hybrid.query.lexicon import (
     closest,
     colour_lexicon,
     edit_distance,
+    english_words,
     material_words,
+    nearest,
 )
+from hybrid.query.vocabulary import FacetVocabulary
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "hybrid" / "data" / "colour_names.tsv"
@@ -50,12 +53,26 @@ def test_edit_distance_counts_a_transposition_as_one_edit() -> None:
     assert edit_distance("boots", "black", limit=1) == 2  # capped at limit + 1
 
 
-def test_short_words_are_never_corrected() -> None:
+def test_three_letter_words_are_never_corrected() -> None:
     assert allowed_edits("tan") == 0
-    assert allowed_edits("teal") == 0
+    assert allowed_edits("teal") == 1
     assert closest("tee", ["tea", "ten"]) is None
     assert allowed_edits("blakc") == 1
     assert allowed_edits("sneakres") == 2
+
+
+def test_english_words_are_never_typos() -> None:
+    vocabulary = FacetVocabulary.from_buckets([], [], [])
+    assert {"other", "than", "grey", "sand"} <= english_words()
+    assert vocabulary.correct("other") is None  # not "ocher"
+    assert vocabulary.correct("whte") == "white"
+    assert vocabulary.correct("gren") is None  # green or grey: no reading
+
+
+def test_a_tie_between_forms_of_one_reading_is_a_reading() -> None:
+    vocabulary = FacetVocabulary.from_buckets([], [], [])
+    assert sorted(nearest("mugg", ["mug", "mugs", "bag"])) == ["mug", "mugs"]
+    assert vocabulary.correct("mugg") == "mug"  # both are Mugs
 
 
 def test_closest_needs_one_clear_winner() -> None:

@@ -59,3 +59,22 @@ def test_negations_name_their_trigger_and_the_words_after_it(
 
 def test_a_trigger_with_nothing_after_it_is_no_negation() -> None:
     assert extract_negations("shoes, no") == []
+
+
+def test_english_negation_forms() -> None:
+    cases = {
+        "mugs that aren't yellow": ["yellow"],
+        "backpacks other than black": ["black"],
+        "dresses in anything but red": ["red"],
+        "handbag not in red": ["red"],
+        "boots, not a leather pair": ["leather", "pair"],
+        "caps rather than hats": ["hats"],
+    }
+    for text, words in cases.items():
+        (negation,) = extract_negations(text)
+        assert [w.text for w in negation.words] == words, text
+
+
+def test_a_two_word_trigger_is_removed_whole() -> None:
+    (negation,) = extract_negations("backpacks other than black")
+    assert negation.start == len("backpacks ")

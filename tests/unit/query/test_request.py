@@ -32,7 +32,7 @@ def test_defaults_of_a_text_request() -> None:
     assert request.fusion.method == DEFAULT_FUSION_METHOD == "linear"
     assert (request.fusion.rrf_k, request.fusion.window) == (60, 100)
     assert request.active_legs == ("bm25", "image_knn", "text_knn")
-    assert (request.understanding, request.collapse, request.facets) == ("boost", False, True)
+    assert (request.understanding, request.collapse, request.facets) == ("filter", False, True)
 
 
 def test_product_id_only_runs_the_image_knn_leg() -> None:
