@@ -75,10 +75,13 @@ MODES = (
     "hybrid_linear_zscore",
     "hybrid_single",
     "hybrid_linear_minmax+qu",
+    "served_boost",
     "served",
 )
 SERVED_NOTE = (
-    "served = the default request (linear z-score, understanding boost, facets); floor = the "
+    "served = the default request (linear z-score, understanding filter with visible "
+    "relaxation, facets); served_boost = the same with understanding boost (the default before "
+    "issue 13); floor = the "
     "fastest kNN request Elasticsearch answers: the same text vector, k 10, num_candidates 100, "
     "_source false, sent raw through the client's transport"
 )
@@ -195,6 +198,8 @@ def request(mode: str, text: str, settings: Settings) -> SearchRequest:
     """The request of ``mode`` for ``text``: one page of ``PAGE`` hits."""
     if mode == "served":
         return SearchRequest.model_validate({"text": text, "size": PAGE})
+    if mode == "served_boost":
+        return SearchRequest.model_validate({"text": text, "size": PAGE, "understanding": "boost"})
     data = parse_mode(mode).request_data(_Query(text), size=PAGE)
     return SearchRequest.model_validate(data, context={"settings": settings})
 

