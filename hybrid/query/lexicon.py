@@ -3,6 +3,11 @@
 * :func:`colour_lexicon`: about 1,000 colour names with RGB values (the XKCD colour survey and
   CSS4, generated into ``hybrid/data/colour_names.tsv`` by ``scripts/gen_colour_lexicon.py``),
   each mapped to one of the 12 families by the project's CIELAB code. Read once, lazily.
+* :func:`extra_colour_names`: about 22,000 more colour names ("papaya", "walnut", "candy
+  floss") from the color-name-list package, generated into ``hybrid/data/colour_names_extra.tsv``
+  by ``scripts/gen_colour_names_extra.py``, kept only where WordNet says reading them as a colour
+  is safe; families by the same CIELAB code. Read once, lazily. Weaker than the lexicon: see
+  :meth:`hybrid.query.vocabulary.FacetVocabulary.is_weak`.
 * :func:`category_words`: about 800 nouns for the shop's categories from WordNet 3.0 ("sandal"
   -> Footwear, "fedora" -> Hats & Caps, "knapsack" -> Backpacks), generated into
   ``hybrid/data/category_words.tsv`` by ``scripts/gen_category_lexicon.py`` from the project's
@@ -38,6 +43,18 @@ TWO_EDITS_FROM: Final = 8
 def colour_lexicon() -> dict[str, str]:
     """Colour name (lowercase, words separated by one space) -> colour family."""
     text = resources.files("hybrid.data").joinpath("colour_names.tsv").read_text("utf-8")
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, family, _ = line.split("\t")
+            table[name] = family
+    return table
+
+
+@cache
+def extra_colour_names() -> dict[str, str]:
+    """More colour names (lowercase, one space between words) -> colour family."""
+    text = resources.files("hybrid.data").joinpath("colour_names_extra.tsv").read_text("utf-8")
     table: dict[str, str] = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):

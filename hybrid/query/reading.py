@@ -166,6 +166,8 @@ def read_query(text: str, vocab: FacetVocabulary, *, mode: UnderstandingMode) ->
             notes.append(f"{span.span!r} read as a colour (followed by a colour word)")
         if span.facet == "category" and vocab.is_related(phrase(span.span)):
             notes.append(f"{span.span!r} read as {span.value!r} (WordNet)")
+        if span.span in parsed.weak:
+            notes.append(f"{span.span!r} read as colour {span.value} (a colour name), favoured")
     return Reading(
         original=text,
         text=rest or text,

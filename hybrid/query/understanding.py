@@ -77,6 +77,8 @@ class ParsedQuery(BaseModel):
     categories: list[str] = Field(default_factory=list)
     brands: list[str] = Field(default_factory=list)
     matched_spans: list[MatchedSpan] = Field(default_factory=list)
+    #: Span texts read only as an extra colour name: favoured, never a filter.
+    weak: list[str] = Field(default_factory=list)
 
 
 class UnderstandingReport(BaseModel):
@@ -171,6 +173,7 @@ def understand(
         kept[start:stop] = [" "] * (stop - start)
     residual = re.sub(r"\s+", " ", "".join(kept)).strip()
     spans = _prefer_shop_words(spans, vocab)
+    weak = [s.span for s in spans if s.facet == "colour" and vocab.is_weak(phrase(s.span))]
 
     def of(facet: Facet) -> list[str]:
         return _unique(s.value for s in spans if s.facet == facet)
@@ -182,19 +185,22 @@ def understand(
         categories=_most_specific(of("category")),
         brands=of("brand"),
         matched_spans=spans,
+        weak=weak,
     )
 
 
 def _prefer_shop_words(spans: list[MatchedSpan], vocab: FacetVocabulary) -> list[MatchedSpan]:
-    """Drop WordNet's category readings when the shop's own words name a category too.
+    """Drop third-party readings of a facet when stronger words name that facet too.
 
     "hunter boots": "boots" is the shop's word, so "hunter" (a pocket watch, to WordNet) is
-    not read as Watches.
+    not read as Watches; "red papaya cushion" keeps red, not papaya's orange.
     """
-    weak = [s for s in spans if s.facet == "category" and vocab.is_related(phrase(s.span))]
-    if weak and any(s.facet == "category" and s not in weak for s in spans):
-        return [s for s in spans if s not in weak]
-    return spans
+    kept = spans
+    for facet in ("category", "colour"):
+        weak = [s for s in kept if s.facet == facet and vocab.is_related(phrase(s.span))]
+        if weak and any(s.facet == facet and s not in weak for s in kept):
+            kept = [s for s in kept if s not in weak]
+    return kept
 
 
 def _most_specific(paths: list[str]) -> list[str]:
@@ -260,9 +266,9 @@ def apply_understanding(
     )
     if mode == "boost":
         return filters, boost_clauses(parsed), report
-    ambiguous = _ambiguous(spans)
+    ambiguous = _ambiguous(spans) | {text.casefold() for text in parsed.weak}
     certain = _by_field(s for s in spans if s.span.casefold() not in ambiguous)
-    ignored = _by_field(s for s in spans if s.span.casefold() in ambiguous)
+    ignored = _by_field(s for s in spans if s.span.casefold() in _ambiguous(spans))
     added: dict[str, list[str]] = {}
     for field, values in certain.items():
         if not getattr(filters, field):

@@ -21,7 +21,13 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal, NamedTuple
 
 from hybrid import vocab
-from hybrid.query.lexicon import category_words, colour_lexicon, english_words, nearest
+from hybrid.query.lexicon import (
+    category_words,
+    colour_lexicon,
+    english_words,
+    extra_colour_names,
+    nearest,
+)
 from hybrid.schema import CATEGORY_SEPARATOR
 
 Facet = Literal["colour", "category", "brand"]
@@ -105,8 +111,10 @@ class FacetVocabulary:
         known_categories: paths ``category_of`` may return (None = any): a category the index
             does not hold would only empty the results.
         related: WordNet nouns for a category (:func:`hybrid.query.lexicon.category_words`),
-            in singular and plural: consulted only when nothing else reads the phrase, and
-            weaker than the shop's own words (:meth:`is_related`).
+            in singular and plural, and the extra colour names
+            (:func:`hybrid.query.lexicon.extra_colour_names`): consulted only when nothing else
+            reads the phrase, never typo targets, and weaker than the shop's own words
+            (:meth:`is_related`); the colour names are weak readings (:meth:`is_weak`).
     """
 
     entries: Mapping[Phrase, tuple[tuple[Facet, str], ...]]
@@ -114,7 +122,7 @@ class FacetVocabulary:
     colour_of: Callable[[str], str | None] | None = None
     category_of: Callable[[str], str | None] | None = None
     known_categories: frozenset[str] | None = None
-    related: Mapping[Phrase, str] = field(default_factory=dict)
+    related: Mapping[Phrase, tuple[Facet, str]] = field(default_factory=dict)
     _corrections: dict[str, str | None] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -198,12 +206,25 @@ class FacetVocabulary:
         if path is not None and (self.known_categories is None or path in self.known_categories):
             found[("category", path)] = None
         if not found and words in self.related:
-            found[("category", self.related[words])] = None
+            found[self.related[words]] = None
         return tuple(found)
 
     def is_related(self, words: Phrase) -> bool:
-        """Whether ``words`` is read only through the WordNet nouns (a weaker reading)."""
-        return words in self.related and not self.entries.get(words)
+        """Whether ``words`` is read only through the third-party lists (a weaker reading)."""
+        return words in self.related and not self.lookup_strong(words)
+
+    def is_weak(self, words: Phrase) -> bool:
+        """Whether ``words`` is read only as an extra colour name: favoured, never a filter."""
+        return self.is_related(words) and self.related[words][0] == "colour"
+
+    def lookup_strong(self, words: Phrase) -> bool:
+        """Whether the shop's tables, the index or the colour lexicon read ``words``."""
+        if self.entries.get(words):
+            return True
+        text = " ".join(words)
+        return bool(self.colour_of and self.colour_of(text)) or bool(
+            self.category_of and self.category_of(text)
+        )
 
     def correct(self, word: str) -> str | None:
         """The one single-word phrase of the vocabulary within a typo of ``word`` (cached).
@@ -249,13 +270,16 @@ def _known_paths(paths: Iterable[str]) -> set[str]:
     return known or {prefix for c in vocab.CATEGORIES for prefix in _prefixes(c.path)}
 
 
-def _related_phrases(known: set[str]) -> dict[Phrase, str]:
-    """WordNet's nouns for the categories the index holds, singular and plural."""
-    related: dict[Phrase, str] = {}
+def _related_phrases(known: set[str]) -> dict[Phrase, tuple[Facet, str]]:
+    """WordNet's nouns for the categories the index holds (singular and plural), and the extra
+    colour names."""
+    related: dict[Phrase, tuple[Facet, str]] = {}
     for text, path in category_words().items():
         if path in known:
             for words in noun_forms(phrase(text)):
-                related.setdefault(words, path)
+                related.setdefault(words, ("category", path))
+    for text, family in extra_colour_names().items():
+        related.setdefault(phrase(text), ("colour", family))
     return related
 
 

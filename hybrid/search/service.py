@@ -311,7 +311,8 @@ class SearchService:
         result: RoundResult,
     ) -> list[FusedHit]:
         fused = fuse(result.legs, request.fusion)
-        if (parsed.colour_families or parsed.categories) and report.mode == "boost":
+        favoured = report.mode == "boost" or (report.mode == "filter" and parsed.weak)
+        if (parsed.colour_families or parsed.categories) and favoured:
             fused = add_bonus(
                 fused,
                 lambda hit: understanding_fit(hit.source, parsed),

@@ -77,7 +77,11 @@ def test_brands_come_from_the_index_buckets(shop: FacetVocabulary) -> None:
 
 def test_no_colour_inside_other_words(shop: FacetVocabulary) -> None:
     assert understand("oranges", shop).matched_spans == []
-    assert understand("shredded redwood tanks", shop).colour_families == []
+    parsed = understand("shredded redwood tanks", shop)
+    # "redwood" is a colour name of its own (a weak reading, brown); "red" and "tan" are never
+    # read inside "shredded", "redwood" or "tanks".
+    assert [(s.span, s.value) for s in parsed.matched_spans] == [("redwood", "brown")]
+    assert parsed.weak == ["redwood"]
     assert understand("orange", shop).colour_families == ["orange"]
 
 
