@@ -90,6 +90,15 @@ def material_words() -> frozenset[str]:
     return frozenset(word for material in vocab.MATERIALS for word in material.split())
 
 
+def load_all() -> None:
+    """Read every word list now (a service's warm-up), not on the first search."""
+    colour_lexicon()
+    extra_colour_names()
+    category_words()
+    english_words()
+    material_words()
+
+
 def edit_distance(a: str, b: str, *, limit: int) -> int:
     """Optimal-string-alignment distance (a transposition is one edit), capped at ``limit + 1``."""
     if abs(len(a) - len(b)) > limit:

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Final, Literal, NamedTuple
 
 from hybrid import vocab
@@ -192,7 +193,7 @@ class FacetVocabulary:
             colour_of=vocab.colour_family_of_word,
             category_of=vocab.category_of_word,
             known_categories=frozenset(known),
-            related=_related_phrases(known),
+            related=_related_phrases(frozenset(known)),
         )
 
     def lookup(self, words: Phrase) -> tuple[tuple[Facet, str], ...]:
@@ -270,9 +271,10 @@ def _known_paths(paths: Iterable[str]) -> set[str]:
     return known or {prefix for c in vocab.CATEGORIES for prefix in _prefixes(c.path)}
 
 
-def _related_phrases(known: set[str]) -> dict[Phrase, tuple[Facet, str]]:
+@cache
+def _related_phrases(known: frozenset[str]) -> Mapping[Phrase, tuple[Facet, str]]:
     """WordNet's nouns for the categories the index holds (singular and plural), and the extra
-    colour names."""
+    colour names. Cached: a vocabulary refresh with the same categories costs nothing here."""
     related: dict[Phrase, tuple[Facet, str]] = {}
     for text, path in category_words().items():
         if path in known:

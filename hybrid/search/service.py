@@ -30,6 +30,7 @@ from hybrid.embedding import Embedder, get_embedder
 from hybrid.errors import ProductNotFoundError
 from hybrid.images import ImageLimits
 from hybrid.query.fusion import FusedHit, LegHit, add_bonus, collapse_fused, fuse, leg_hits
+from hybrid.query.lexicon import load_all
 from hybrid.query.plan import FACETS, RoundInputs, round_bodies
 from hybrid.query.reading import apply_reading, exclusion_clauses, read_query
 from hybrid.query.request import Filters, SearchRequest
@@ -126,6 +127,7 @@ class SearchService:
             HybridSearchError: the model cannot be loaded (a subclass says why).
         """
         self.encoder.text("warm up")
+        load_all()  # the word lists understanding reads (about 0.3 s)
 
     def vocabulary(self) -> FacetVocabulary:
         """The index's facet vocabulary, refreshed every ``vocabulary_ttl`` seconds."""
