@@ -87,6 +87,8 @@ LEG_SOURCE_FIELDS: Final[tuple[str, ...]] = (
     IMAGE_COLOUR_FAMILY,
     CATEGORY_PATH,
     GROUP_ID,
+    BRAND,
+    PRICE,
 )
 
 #: Separator of category path levels, as written in ``category`` and ``category_path``.

@@ -167,3 +167,34 @@ def split_facets(filters: Filters) -> tuple[Filters, Filters]:
     hard = filters.model_copy(update={field: _EMPTY[field] for field in FACET_FIELDS})
     facet_only = {field: _EMPTY[field] for field in _EMPTY if field not in FACET_FIELDS}
     return hard, filters.model_copy(update=facet_only)
+
+
+def meets(source: Mapping[str, Any] | None, filters: Filters, fields: Sequence[str]) -> bool:
+    """Whether a product's source passes ``filters`` on ``fields`` (colour_family, category,
+    brand, price), the way the query clauses would: a colour by its label family, or by its
+    photo's family when it has no label family."""
+    if not source:
+        return False
+    return all(_meets_field(source, filters, name) for name in fields)
+
+
+def _meets_field(source: Mapping[str, Any], filters: Filters, name: str) -> bool:
+    if name == "price":
+        price, wanted = source.get(PRICE), filters.price
+        if wanted is None:
+            return True
+        if not isinstance(price, int | float):
+            return False
+        return (wanted.gte is None or price >= wanted.gte) and (
+            wanted.lte is None or price <= wanted.lte
+        )
+    values = set(getattr(filters, name, []) or [])
+    if not values:
+        return True
+    if name == "colour_family":
+        label = source.get(COLOUR_FAMILY)
+        found = label if label else source.get(IMAGE_COLOUR_FAMILY)
+    else:
+        found = source.get({"category": CATEGORY_PATH, "brand": BRAND}[name])
+    have = set(found) if isinstance(found, list) else {found}
+    return bool(have & values)

@@ -29,7 +29,16 @@ from hybrid import es as es_ops
 from hybrid.embedding import Embedder, get_embedder
 from hybrid.errors import ProductNotFoundError
 from hybrid.images import ImageLimits
-from hybrid.query.fusion import FusedHit, LegHit, add_bonus, collapse_fused, fuse, leg_hits
+from hybrid.query.filters import meets
+from hybrid.query.fusion import (
+    FusedHit,
+    LegHit,
+    add_bonus,
+    collapse_fused,
+    fuse,
+    leg_hits,
+    lift,
+)
 from hybrid.query.lexicon import load_all
 from hybrid.query.plan import FACETS, RoundInputs, round_bodies
 from hybrid.query.reading import apply_reading, exclusion_clauses, read_query
@@ -265,9 +274,12 @@ class SearchService:
         inputs = self._round_inputs(request, understood, vectors)
         needed = request.offset + request.size
         result, fused = RoundResult({}, None, understood.steps[0][0], ()), []
+        strict = understood.steps[0][0]
         for filters, dropped in understood.steps:
             result = self._round(request, inputs, filters, dropped)
             fused = self._fuse(request, understood.parsed, understood.report, result)
+            if dropped:  # relaxed: what still meets the dropped requirements comes first
+                fused = lift(fused, lambda hit, d=dropped: meets(hit.source, strict, d))
             if len(fused) >= needed:
                 break
         return result, fused
@@ -313,6 +325,7 @@ class SearchService:
         result: RoundResult,
     ) -> list[FusedHit]:
         fused = fuse(result.legs, request.fusion)
+        # Filter mode favours too when a reading is weak (never a filter).
         favoured = report.mode == "boost" or (report.mode == "filter" and parsed.weak)
         if (parsed.colour_families or parsed.categories) and favoured:
             fused = add_bonus(

@@ -124,3 +124,22 @@ def test_split_facets_partitions_the_clauses() -> None:
         {"terms": {"attributes.size": ["42", "43"]}},
     ]
     assert to_clauses(facets) == to_clauses(EVERYTHING)[:4]
+
+
+def test_meets_reads_a_source_the_way_the_clauses_filter() -> None:
+    from hybrid.query.filters import meets
+    from hybrid.query.request import Filters, PriceRange
+
+    wanted = Filters(
+        colour_family=["red"], category=["Footwear"], price=PriceRange(lte=50), brand=["Velora"]
+    )
+    red = {"colour_family": "red", "category_path": ["Footwear", "Footwear > Boots"], "price": 40}
+    assert meets(red, wanted, ["colour_family", "category", "price"])
+    assert not meets({**red, "price": 60}, wanted, ["price"])
+    assert not meets({**red, "brand": "Lumo"}, wanted, ["brand"])
+    # No label family: the photo's family decides; a label family wins over the photo.
+    assert meets({"image_colour_family": "red"}, wanted, ["colour_family"])
+    assert not meets(
+        {"colour_family": "blue", "image_colour_family": "red"}, wanted, ["colour_family"]
+    )
+    assert not meets(None, wanted, ["colour_family"])

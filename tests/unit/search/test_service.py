@@ -83,6 +83,25 @@ def test_an_understood_filter_that_empties_the_page_is_relaxed_in_a_second_round
     assert "colour_family" in response["understanding"]["relaxed"]
 
 
+def test_after_a_relaxation_the_products_still_meeting_it_come_first() -> None:
+    def respond(body: dict[str, Any]) -> dict[str, Any]:
+        knn = body.get("knn", {})
+        filters = knn.get("filter") if knn else body.get("query", {}).get("bool", {}).get("filter")
+        if "colour_family" in str(filters):
+            return hits(("red1", 1.0), colour_family="red")  # one red product: too few
+        blue = hits(("blue1", 9.0), ("blue2", 8.0), colour_family="blue")
+        red = hits(("red1", 1.0), colour_family="red")
+        blue["hits"]["hits"] += red["hits"]["hits"]
+        return blue
+
+    gateway = RecordingGateway(vocabulary=VOCABULARY, respond=respond)
+    request = SearchRequest(text="red sneakers", understanding="filter", facets=False, size=3)
+    response = _service(gateway).search(request)
+    assert response["understanding"]["relaxed"] == ["colour_family"]
+    # Relaxed visibly, and the red one is still first: the dropped requirement is favoured.
+    assert [hit["_id"] for hit in response["hits"]["hits"]] == ["red1", "blue1", "blue2"]
+
+
 def test_the_single_request_fusion_sends_one_body() -> None:
     gateway = RecordingGateway()
     request = SearchRequest(text="shoes", fusion={"method": "single"}, facets=False)
