@@ -25,7 +25,10 @@ from hybrid.schema import CATEGORY, CATEGORY_PATH, IMAGE_VECTOR
 from hybrid.search.gateway import SearchGateway
 from hybrid.search.vectors import wire
 
-#: How many nearest images vote, and the share the winning category needs.
+#: How many nearest images vote, and the share the winning category needs. Calibrated on 400
+#: photos of a catalogue never indexed (seed 99) against the seed-4242 index, demo CLIP: share
+#: 0.5 anchors 96% of photos at 96.9% precision, 0.6 anchors 92% at 98.4%, 0.8 81% at 100%.
+#: 0.6 was tried: image_text 0.917 -> 0.903 on the catalogue's queries, so 0.5 stays.
 NEIGHBOURS = 20
 MIN_SHARE = 0.5
 
