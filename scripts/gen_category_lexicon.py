@@ -104,14 +104,22 @@ def key(word: str) -> str:
     return "_".join(word.lower().replace("-", " ").split())
 
 
-def first_artifact(word: str, synsets: dict[str, Synset], senses: dict[str, list[str]]) -> str:
-    """The offset of the first ``noun.artifact`` sense of ``word`` (singular tried too), or ''."""
+def artifact_senses(
+    word: str, synsets: dict[str, Synset], senses: dict[str, list[str]]
+) -> list[str]:
+    """The ``noun.artifact`` senses of ``word`` in WordNet's order (the first form found of the
+    word as given, then singular)."""
     forms = (key(word), word.lower().replace(" ", "_"))
     for form in (*forms, *(f.removesuffix("s") for f in forms), key(word).removesuffix("es")):
-        for offset in senses.get(form, []):
-            if synsets[offset].lexfile == ARTIFACT:
-                return offset
-    return ""
+        found = [o for o in senses.get(form, []) if synsets[o].lexfile == ARTIFACT]
+        if found:
+            return found
+    return []
+
+
+def first_artifact(word: str, synsets: dict[str, Synset], senses: dict[str, list[str]]) -> str:
+    """The offset of the first ``noun.artifact`` sense of ``word`` (singular tried too), or ''."""
+    return next(iter(artifact_senses(word, synsets, senses)), "")
 
 
 def ancestors(offset: str, synsets: dict[str, Synset]) -> set[str]:
@@ -155,9 +163,9 @@ def anchors(synsets: dict[str, Synset], senses: dict[str, list[str]]) -> dict[st
         for offset in offsets:
             below[top] |= ancestors(offset, synsets)
     for noun, top in TOP_LEVEL_NOUNS.items():
-        offset = first_artifact(noun, synsets, senses)
-        if offset and offset in below[top]:
-            found[top].add(offset)
+        for offset in artifact_senses(noun, synsets, senses):
+            if offset in below[top]:
+                found[top].add(offset)
     return found
 
 

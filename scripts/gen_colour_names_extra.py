@@ -27,6 +27,9 @@ Usage (``wordnet-base`` is installed by ``scripts/system-deps.sh``)::
 
     cd /tmp && npm pack color-name-list@14.29.0 && tar xzf color-name-list-14.29.0.tgz
     .venv/bin/python scripts/gen_colour_names_extra.py /tmp/package/dist/colornames.csv
+
+Run it again after ``scripts/gen_category_lexicon.py``: phrases holding a category word are
+left out.
 """
 
 from __future__ import annotations
