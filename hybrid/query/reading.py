@@ -153,6 +153,24 @@ def _materials(parsed: ParsedQuery) -> tuple[ParsedQuery, list[str]]:
     return parsed.model_copy(update={"matched_spans": spans, "colour_families": families}), notes
 
 
+def _said_colours(parsed: ParsedQuery) -> ParsedQuery:
+    """A weak colour name followed by a colour noun is a colour the shopper asked for:
+    "ketchup coloured mug" requires red, "ketchup mug" only favours it."""
+    if not parsed.weak:
+        return parsed
+    words = [t.norm for t in tokenize(parsed.text)]
+    said = set()
+    for name in parsed.weak:
+        name_words = [t.norm for t in tokenize(name)]
+        for i in range(len(words) - len(name_words)):
+            after = words[i + len(name_words)]
+            if words[i : i + len(name_words)] == name_words and after in COLOUR_NOUNS:
+                said.add(name)
+    if not said:
+        return parsed
+    return parsed.model_copy(update={"weak": [name for name in parsed.weak if name not in said]})
+
+
 def read_query(text: str, vocab: FacetVocabulary, *, mode: UnderstandingMode) -> Reading:
     """Read ``text``: price, negations, typos, then :func:`understand` (see the module doc)."""
     if mode == "off":
@@ -161,6 +179,7 @@ def read_query(text: str, vocab: FacetVocabulary, *, mode: UnderstandingMode) ->
     rest, excluded, excluded_words = _negations(rest, vocab)
     rest, corrected = _corrections(rest, vocab)
     parsed, notes = _materials(understand(rest, vocab, mode=mode))
+    parsed = _said_colours(parsed)
     for span in parsed.matched_spans:
         if span.facet == "colour" and span.span.casefold() in material_words():
             notes.append(f"{span.span!r} read as a colour (followed by a colour word)")

@@ -19,7 +19,7 @@ request -> understand -> embed -> plan -> search -> fuse -> rerank -> respond:
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -279,7 +279,7 @@ class SearchService:
             result = self._round(request, inputs, filters, dropped)
             fused = self._fuse(request, understood.parsed, understood.report, result)
             if dropped:  # relaxed: what still meets the dropped requirements comes first
-                fused = lift(fused, lambda hit, d=dropped: meets(hit.source, strict, d))
+                fused = lift(fused, _meeting(strict, dropped))
             if len(fused) >= needed:
                 break
         return result, fused
@@ -336,3 +336,12 @@ class SearchService:
         if request.product_id is not None:
             fused = [hit for hit in fused if hit.id != request.product_id]
         return collapse_fused(fused) if request.collapse else fused
+
+
+def _meeting(strict: Filters, dropped: Sequence[str]) -> Callable[[FusedHit], bool]:
+    """Whether a hit still meets the requirements a relaxation dropped."""
+
+    def check(hit: FusedHit) -> bool:
+        return meets(hit.source, strict, dropped)
+
+    return check

@@ -61,3 +61,12 @@ def test_the_lexicon_and_the_shop_win_over_an_extra_name() -> None:
     assert reading.parsed.colour_families == ["red"]
     assert reading.parsed.weak == []
     assert VOCAB.correct("papayo") is None  # extra names are never typo targets
+
+
+def test_an_extra_name_followed_by_a_colour_word_is_required() -> None:
+    said = read_query("ketchup coloured mug", VOCAB, mode="filter")
+    assert said.parsed.colour_families == ["red"]
+    assert said.parsed.weak == []
+    _, _, report = apply_understanding(said.parsed, Filters(), mode="filter")
+    assert report.filters_added["colour_family"] == ["red"]
+    assert read_query("ketchup mug", VOCAB, mode="filter").parsed.weak == ["ketchup"]
