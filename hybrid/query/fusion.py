@@ -95,7 +95,8 @@ def _top(hits: Sequence[LegHit], window: int | None) -> list[LegHit]:
     return ordered if window is None else ordered[:window]
 
 
-def _sort_key(hit: FusedHit) -> tuple[float, int, str]:
+def sort_key(hit: FusedHit) -> tuple[float, int, str]:
+    """Best score first; ties by best leg rank, then id."""
     return (-hit.score, hit.best_rank, hit.id)
 
 
@@ -112,7 +113,7 @@ def _ranked(
         )
         for doc_id, by_leg in contributions.items()
     ]
-    return sorted(fused, key=_sort_key)
+    return sorted(fused, key=sort_key)
 
 
 def _finite_sum(doc_id: str, parts: Sequence[float]) -> float:
@@ -366,27 +367,7 @@ def add_bonus(
             if bonus
             else hit
         )
-    return sorted(boosted, key=_sort_key)
-
-
-def lift(hits: Sequence[FusedHit], meets: Callable[[FusedHit], bool]) -> list[FusedHit]:
-    """Hits that ``meets`` first, in fused order within each tier, then the rest.
-
-    The lifted hits get a bonus of the fused scores' range (plus a little), so ``_score`` stays
-    descending and the explanation shows the lift as bonus. Used after a relaxation: the
-    products that still meet the dropped requirement stay ahead of those that do not.
-    """
-    if not hits:
-        return []
-    scores = [hit.score for hit in hits]
-    gap = max(scores) - min(scores) + 1e-3 * (abs(max(scores)) + 1.0)
-    lifted = [
-        FusedHit(hit.id, hit.score + gap, hit.contributions, hit.source, hit.bonus + gap)
-        if meets(hit)
-        else hit
-        for hit in hits
-    ]
-    return sorted(lifted, key=_sort_key)
+    return sorted(boosted, key=sort_key)
 
 
 def collapse_fused(hits: Sequence[FusedHit], *, field: str = GROUP_ID) -> list[FusedHit]:

@@ -37,12 +37,12 @@ from hybrid.query.fusion import (
     collapse_fused,
     fuse,
     leg_hits,
-    lift,
 )
 from hybrid.query.lexicon import load_all
 from hybrid.query.plan import FACETS, RoundInputs, round_bodies
 from hybrid.query.reading import apply_reading, exclusion_clauses, read_query
 from hybrid.query.request import Filters, SearchRequest
+from hybrid.query.tiers import lift
 from hybrid.query.understanding import (
     ParsedQuery,
     UnderstandingReport,

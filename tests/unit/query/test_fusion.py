@@ -236,14 +236,3 @@ def test_leg_hits_from_a_response() -> None:
     }
     assert leg_hits(response) == [LegHit("a", 2.0, 1, {"title": "A"}), LegHit("b", 0.0, 2)]
     assert leg_hits({}) == []
-
-
-def test_lift_puts_the_hits_that_meet_first_and_keeps_scores_descending() -> None:
-    from hybrid.query.fusion import FusedHit, lift
-
-    hits = [FusedHit("a", 3.0, {}), FusedHit("b", 2.0, {}), FusedHit("c", -1.0, {})]
-    lifted = lift(hits, lambda hit: hit.id == "c")
-    assert [hit.id for hit in lifted] == ["c", "a", "b"]
-    assert [hit.score for hit in lifted] == sorted((hit.score for hit in lifted), reverse=True)
-    assert lifted[0].bonus > 0 and lifted[1].bonus == 0
-    assert lift([], lambda hit: True) == []

@@ -1,0 +1,27 @@
+"""After a relaxation, what still meets the dropped requirement stays ahead: :func:`lift`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from hybrid.query.fusion import FusedHit, sort_key
+
+
+def lift(hits: Sequence[FusedHit], meets: Callable[[FusedHit], bool]) -> list[FusedHit]:
+    """Hits that ``meets`` first, in fused order within each tier, then the rest.
+
+    The lifted hits get a bonus of the fused scores' range (plus a little), so ``_score`` stays
+    descending and the explanation shows the lift as bonus. Used after a relaxation: the
+    products that still meet the dropped requirement stay ahead of those that do not.
+    """
+    if not hits:
+        return []
+    scores = [hit.score for hit in hits]
+    gap = max(scores) - min(scores) + 1e-3 * (abs(max(scores)) + 1.0)
+    lifted = [
+        FusedHit(hit.id, hit.score + gap, hit.contributions, hit.source, hit.bonus + gap)
+        if meets(hit)
+        else hit
+        for hit in hits
+    ]
+    return sorted(lifted, key=sort_key)
