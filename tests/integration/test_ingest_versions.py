@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from elasticsearch import Elasticsearch
+from support.fakes import CountingEmbedder
 
 from hybrid import es as es_ops
+from hybrid.embedding import get_embedder
 from hybrid.indexing.outcome import BatchSummary
 from hybrid.indexing.pipeline import Ingestor
 from hybrid.indexing.records import next_assigned_version
@@ -76,3 +78,22 @@ def test_the_same_version_with_other_content_is_stale_and_reported(
     # The same version with the same content is a plain redelivery: stale, nothing to say.
     again = _ingest(ingestor, {"id": "seven", "title": "Seven", "version": 7})
     assert (again.stale, again.warnings) == (["seven"], [])
+
+
+def test_a_repeated_batch_is_stale_before_anything_is_encoded(
+    settings: Settings, es: Elasticsearch
+) -> None:
+    counting = CountingEmbedder(get_embedder(settings))
+    ingestor = Ingestor(settings, embedder=counting)
+    first = _ingest(ingestor, {"id": "a", "version": 3}, {"id": "b", "version": 3})
+    assert sorted(first.indexed) == ["a", "b"] and counting.calls == 2  # images, texts
+    again = _ingest(
+        ingestor, {"id": "a", "version": 3}, {"id": "b", "version": 2}, {"id": "c", "version": 1}
+    )
+    print(f"repeated: stale {again.stale}, indexed {again.indexed}; model calls {counting.calls}")
+    assert (sorted(again.stale), again.indexed, again.rejected) == (["a", "b"], ["c"], [])
+    assert counting.calls == 4  # the second batch encoded c only
+    mismatch = _ingest(ingestor, {"id": "a", "updated_at": "2025-01-01T00:00:00Z"})
+    assert [r["reason"] for r in mismatch.rejected] == ["version_kind_mismatch"]
+    assert counting.calls == 4  # refused before encoding, like the stale ones
+    assert _title(es, settings.index_alias, "a") == ("Shoe", 3)

@@ -51,6 +51,7 @@ def fault_settings(settings: Settings, **update: Any) -> Settings:
         "retry_budget": 300,
         "max_deliveries": 50,
         "ingest_batch_size": 10,
+        "worker_concurrency": 1,  # one child to kill and count
     }
     return settings.model_copy(update=bounds | update)
 

@@ -52,3 +52,25 @@ def test_the_cli_imports_no_model_stack_nor_the_es_client_for_help() -> None:
     heavy, seconds = _imported_after(["hybrid.cli"], also=("elasticsearch", "celery"))
     print(f"hybrid.cli imported in {seconds:.2f}s; heavy: {heavy}")
     assert heavy == []
+
+
+def test_loading_the_demo_model_and_encoding_imports_no_scipy_sklearn_sympy() -> None:
+    code = (
+        "import json, sys, time\n"
+        "t = time.perf_counter()\n"
+        "from PIL import Image\n"
+        "from hybrid.embedding import get_embedder\n"
+        "from hybrid.settings import Settings\n"
+        "embedder = get_embedder(Settings(model='demo', device='cpu'))\n"
+        "embedder.encode_texts(['red sneakers'])\n"
+        "embedder.encode_images([Image.new('RGB', (80, 60), (200, 30, 40))])\n"
+        "t = time.perf_counter() - t\n"
+        "watched = ('scipy', 'sklearn', 'sympy', 'sentence_transformers', 'torch')\n"
+        "print(json.dumps([[m for m in watched if m in sys.modules], t]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    loaded, seconds = json.loads(result.stdout.splitlines()[-1])
+    print(f"demo model loaded and used in {seconds:.2f}s; imported: {loaded}")
+    assert loaded == ["torch"]

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from hybrid.settings import Settings
-from hybrid.stack.worker import worker_argv, worker_env
+from hybrid.stack.worker import cores, worker_argv, worker_env
 
 SETTINGS = Settings(
     es_url="http://127.0.0.1:9301",
@@ -23,8 +23,11 @@ def test_argv_consumes_the_ingest_queue_with_the_configured_concurrency() -> Non
     argv = worker_argv(SETTINGS, name="w@host")
     assert argv[:6] == [sys.executable, "-m", "celery", "-A", "workers.app", "worker"]
     assert argv[argv.index("-Q") + 1] == "q-x"
-    assert argv[argv.index("-c") + 1] == str(SETTINGS.worker_concurrency)
+    assert argv[argv.index("-c") + 1] == str(cores())  # the default: one process per core
     assert argv[argv.index("-n") + 1] == "w@host"
+    two = SETTINGS.model_copy(update={"worker_concurrency": 2})
+    assert worker_argv(two, name="w@host", concurrency=3)[argv.index("-c") + 1] == "3"
+    assert worker_argv(two, name="w@host")[argv.index("-c") + 1] == "2"
 
 
 def test_a_child_reading_the_environment_gets_the_same_settings() -> None:
