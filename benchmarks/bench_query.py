@@ -13,6 +13,11 @@ CLIP's are: a product's vector is near its category's, its colour family's and i
 group's, so HNSW searches a structured space rather than uniform noise. The index is force-merged
 to one segment (``--segments``), as after a full catalogue load.
 
+With ``--text-model off,on`` every product also gets a synthetic 384-d ``text_model_vector``
+(the same clustering), and a second service runs the ``text_model_knn`` leg with the real
+all-MiniLM-L6-v2 as its query encoder (the packaged weights): the rows ``[tm-off]`` and
+``[tm-on]`` time the same requests without and with the leg, side by side.
+
 Two passes per size, over the same query texts (shop-like: colour, category noun, sometimes a
 brand or material), with Elasticsearch's caches cleared before each pass:
 
@@ -26,6 +31,7 @@ top is JSON and HTTP). Ratios divide by kNN alone of the same pass and size.
 Run (starts a throwaway local Elasticsearch unless --es-url is given)::
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_query.py --sizes 10000,100000
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_query.py --sizes 10000 --text-model off,on
 
 A script that prints figures, not a test.
 """
@@ -59,10 +65,11 @@ from hybrid.query.request import SearchRequest
 from hybrid.schema import IMAGE_VECTOR
 from hybrid.search.gateway import ElasticsearchGateway
 from hybrid.search.service import SearchService
-from hybrid.settings import Settings
+from hybrid.settings import MINILM_MODEL, Settings
 from hybrid.vocab import BRANDS, CATEGORIES, COLOUR_FAMILIES, COLOUR_SYNONYMS, COLOURS, MATERIALS
 
 DIMS = 512  # ViT-B/32's projection
+TEXT_MODEL_DIMS = 384  # all-MiniLM-L6-v2
 PAGE = 10
 #: Modes timed, by evaluation mode name; "served" is what POST /search does with just a text.
 MODES = (
@@ -98,11 +105,12 @@ class VectorSpace:
     close, variants of one model closer, as with CLIP.
     """
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, *, dims: int = DIMS) -> None:
         rng = np.random.default_rng(seed)
-        self.category = {c.path: _unit(rng) for c in CATEGORIES}
-        self.family = {f: _unit(rng) for f in COLOUR_FAMILIES}
+        self.category = {c.path: _unit(rng, dims) for c in CATEGORIES}
+        self.family = {f: _unit(rng, dims) for f in COLOUR_FAMILIES}
         self.seed = seed
+        self.dims = dims
 
     def vector(self, category: str, family: str, group: str, product: str) -> np.ndarray:
         """The vector of one product (deterministic for its ids)."""
@@ -111,20 +119,24 @@ class VectorSpace:
         mixed = (
             1.0 * self.category[category]
             + 0.8 * self.family[family]
-            + 0.5 * _unit(group_rng)
-            + 0.35 * _unit(noise_rng)
+            + 0.5 * _unit(group_rng, self.dims)
+            + 0.35 * _unit(noise_rng, self.dims)
         )
         return np.round(mixed / np.linalg.norm(mixed), 6)  # 6 digits: smaller bulk JSON
 
 
-def _unit(rng: np.random.Generator) -> np.ndarray:
-    vector = rng.standard_normal(DIMS)
+def _unit(rng: np.random.Generator, dims: int) -> np.ndarray:
+    vector = rng.standard_normal(dims)
     return vector / np.linalg.norm(vector)
 
 
-def documents(n: int, *, seed: int, model_id: str) -> Iterator[tuple[str, int, dict[str, Any]]]:
-    """``n`` generated products as bulk triples, with synthetic image and text vectors."""
+def documents(
+    n: int, *, seed: int, model_id: str, text_model: bool = False
+) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """``n`` generated products as bulk triples, with synthetic image and text vectors (and
+    text model vectors when ``text_model``)."""
     images, texts = VectorSpace(seed), VectorSpace(seed + 1)
+    model_texts = VectorSpace(seed + 2, dims=TEXT_MODEL_DIMS) if text_model else None
     now = datetime.now(UTC)
     for raw, truth in iter_products(n, seed):
         (record,), _ = validate_records([raw])
@@ -136,6 +148,7 @@ def documents(n: int, *, seed: int, model_id: str) -> Iterator[tuple[str, int, d
             model_id=model_id,
             now=now,
             image_colour=(truth.colour_family, truth.rgb),
+            text_model_vector=None if model_texts is None else model_texts.vector(*keys),
         )
         yield record.id, 1, doc
 
@@ -148,7 +161,13 @@ def build_index(
     outcome: list[Any] = []
     load = timed(
         lambda: outcome.append(
-            es_ops.bulk_write(client, alias, documents(n, seed=seed, model_id=spec.model_id))
+            es_ops.bulk_write(
+                client,
+                alias,
+                documents(
+                    n, seed=seed, model_id=spec.model_id, text_model=spec.text_dims is not None
+                ),
+            )
         )
     )
     if outcome[0].failed or outcome[0].retryable:
@@ -252,6 +271,7 @@ def run_pass(
         encoder.cache_size = 2048 if cached else 0  # 0: every text is encoded again
         for text in [*warmup, *texts] if cached else []:
             encoder.text(text)
+            encoder.text_model_vector(text)
         gateway = service.gateway
         assert isinstance(gateway, ElasticsearchGateway)
         gateway.client.indices.clear_cache(index=gateway.alias)
@@ -341,6 +361,11 @@ def options() -> argparse.Namespace:
     parser.add_argument(
         "--passes", default="model,cached", help="model (encode every query), cached, or both"
     )
+    parser.add_argument(
+        "--text-model",
+        default="off",
+        help="the text_model_knn leg: off, on (real all-MiniLM-L6-v2 query encoder) or off,on",
+    )
     return parser.parse_args()
 
 
@@ -375,6 +400,13 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _label(fetch: str, leg: str, *, fetches: list[str], legs: list[str]) -> str:
+    """A service's row label: the settings compared side by side (none when nothing is)."""
+    parts = [fetch] if len(fetches) > 1 else []
+    parts += [f"tm-{leg}"] if len(legs) > 1 else []
+    return " ".join(parts)
+
+
 def run_size(
     client: Elasticsearch,
     size: int,
@@ -388,23 +420,33 @@ def run_size(
 ) -> None:
     """One size: build, time both passes, report, drop."""
     alias = f"bench-query-{size}"
-    spec = VectorSpec(model_id=embedder.model_id, dims=DIMS, index_type=args.index_type)
-    fetches = args.source_fetch.split(",")
+    fetches, legs = args.source_fetch.split(","), args.text_model.split(",")
+    text_embedder = SentenceTransformerEmbedder(MINILM_MODEL, device="cpu")
+    spec = VectorSpec(
+        model_id=embedder.model_id,
+        dims=DIMS,
+        index_type=args.index_type,
+        text_model_id=text_embedder.model_id if "on" in legs else None,
+        text_dims=TEXT_MODEL_DIMS if "on" in legs else None,
+    )
     try:
         build = build_index(client, alias, size, spec=spec, seed=args.seed, segments=args.segments)
         services = {
-            (fetch if len(fetches) > 1 else ""): SearchService(
+            _label(fetch, leg, fetches=fetches, legs=legs): SearchService(
                 Settings(
                     es_url=url,
                     model=model,
+                    text_model=MINILM_MODEL if leg == "on" else "off",
                     index_alias=alias,
                     vector_index_type=args.index_type,
                     source_fetch=fetch,
                 ),
                 gateway=ElasticsearchGateway(client, alias),
                 embedder=embedder,
+                text_embedder=text_embedder,
             )
             for fetch in fetches
+            for leg in legs
         }
         passes = [
             run_pass(name, services, texts, warmup, cached=name == "cached")

@@ -38,9 +38,12 @@ __all__ = [
     "Embedder",
     "SentenceTransformerEmbedder",
     "get_embedder",
+    "get_text_embedder",
     "resolve_model_path",
 ]
 
+#: The names that select the packaged all-MiniLM-L6-v2.
+_MINILM_NAMES = frozenset({MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}"})
 # Files that do not change what the model computes, left out of the model id hash.
 _UNHASHED_FILES = frozenset({"README.md", ".gitattributes"})
 
@@ -93,7 +96,7 @@ def resolve_model_path(model: str) -> str:
     """
     if model == DEMO_MODEL:
         return str(DEMO_MODEL_DIR)
-    if model in (MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}"):
+    if model in _MINILM_NAMES:
         return str(_minilm_dir())
     path = Path(model).expanduser()
     if path.is_dir():
@@ -250,7 +253,9 @@ class SentenceTransformerEmbedder:
         """
         path = Path(self.path)
         if path.is_dir():
-            return f"{path.name}@{_directory_digest(path)}"
+            # The packaged MiniLM's directory is called "model": name it after the model.
+            name = MINILM_MODEL if self.model_name in _MINILM_NAMES else path.name
+            return f"{name}@{_directory_digest(path)}"
         return self.model_name
 
     @property
@@ -328,12 +333,28 @@ def get_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     Raises:
         EmbeddingError: if ``settings.model`` names a local path that does not exist.
     """
-    key = (resolve_model_path(settings.model), settings.device, settings.embed_batch_size)
+    return _shared(settings.model, settings)
+
+
+def get_text_embedder(settings: Settings) -> SentenceTransformerEmbedder | None:
+    """The process-wide embedder of ``settings.text_model`` (the ``text_model_knn`` leg).
+
+    None when the leg is off (``HYBRID_TEXT_MODEL`` is ``""`` or ``off``). Loaded lazily with the
+    same device, batch size and torch threads as the CLIP.
+
+    Raises:
+        EmbeddingError: if ``settings.text_model`` names a local path that does not exist.
+    """
+    return _shared(settings.text_model, settings) if settings.text_model_on else None
+
+
+def _shared(model: str, settings: Settings) -> SentenceTransformerEmbedder:
+    key = (resolve_model_path(model), settings.device, settings.embed_batch_size)
     with _cache_lock:
         embedder = _cache.get(key)
         if embedder is None:
             embedder = SentenceTransformerEmbedder(
-                settings.model,
+                model,
                 device=settings.device,
                 batch_size=settings.embed_batch_size,
                 threads=settings.torch_threads,

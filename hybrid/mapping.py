@@ -1,8 +1,9 @@
 """Index templates and names, built as plain dicts from the JSON in ``mappings/``.
 
 Physical indices are versioned behind an alias: ``<alias>-v<mapping version>-<UTC timestamp>``.
-The index ``_meta`` records the model, its dims and normalisation and the mapping version, so a
-writer whose model does not match the index is refused before it writes a single vector.
+The index ``_meta`` records the model, its dims and normalisation, the text model of the
+``text_model_vector`` field (when it is on) and the mapping version, so a writer whose models do
+not match the index is refused before it writes a single vector.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hybrid.errors import ConfigurationError
-from hybrid.schema import BBQ_TYPES, HNSW_TYPES, VECTOR_FIELDS
+from hybrid.schema import BBQ_TYPES, CLIP_VECTOR_FIELDS, HNSW_TYPES, TEXT_MODEL_VECTOR
 from hybrid.settings import VectorIndexType
 
 MAX_DIMS = 4096  # the dense_vector limit of Elasticsearch
@@ -25,24 +26,52 @@ MIN_BBQ_DIMS = 64  # Elasticsearch refuses bbq quantisation below this
 
 @dataclass(frozen=True)
 class VectorSpec:
-    """What the vectors in an index are: which model made them, how many dims, normalised."""
+    """What the vectors in an index are: which model made them, how many dims, normalised.
+
+    ``text_model_id`` and ``text_dims`` describe ``text_model_vector`` (the text model leg);
+    both None when that leg is off, and the field is then left out of the mapping.
+    """
 
     model_id: str
     dims: int
     normalised: bool = True
     index_type: VectorIndexType = "int8_hnsw"
+    text_model_id: str | None = None
+    text_dims: int | None = None
 
     def __post_init__(self) -> None:
-        low = MIN_BBQ_DIMS if self.index_type in BBQ_TYPES else 1
-        if not low <= self.dims <= MAX_DIMS:
+        _check_dims(self.model_id, self.dims, self.index_type)
+        if (self.text_model_id is None) != (self.text_dims is None):
             raise ConfigurationError(
-                f"model {self.model_id!r} gives {self.dims}-dim vectors; {self.index_type} "
-                f"vectors need {low} to {MAX_DIMS} dims"
+                f"text model {self.text_model_id!r} with {self.text_dims} dims: give both the "
+                "text model's id and dims, or neither (the text model leg is off)"
             )
+        if self.text_model_id is not None and self.text_dims is not None:
+            _check_dims(self.text_model_id, self.text_dims, self.index_type)
 
     def meta(self, mapping_version: int) -> dict[str, Any]:
-        """The index ``_meta`` block."""
-        return {**asdict(self), "mapping_version": mapping_version, "managed_by": "hybrid"}
+        """The index ``_meta`` block (the text model's keys only when it is on)."""
+        fields = {k: v for k, v in asdict(self).items() if v is not None}
+        return {**fields, "mapping_version": mapping_version, "managed_by": "hybrid"}
+
+    def identity(self) -> dict[str, Any]:
+        """What a writer's vectors must agree on with an index's ``_meta``."""
+        return {
+            "model_id": self.model_id,
+            "dims": self.dims,
+            "normalised": self.normalised,
+            "text_model_id": self.text_model_id,
+            "text_dims": self.text_dims,
+        }
+
+
+def _check_dims(model_id: str, dims: int, index_type: VectorIndexType) -> None:
+    low = MIN_BBQ_DIMS if index_type in BBQ_TYPES else 1
+    if not low <= dims <= MAX_DIMS:
+        raise ConfigurationError(
+            f"model {model_id!r} gives {dims}-dim vectors; {index_type} "
+            f"vectors need {low} to {MAX_DIMS} dims"
+        )
 
 
 def _mappings_dir() -> Path:
@@ -88,8 +117,14 @@ def products_template(alias: str, spec: VectorSpec) -> dict[str, Any]:
     raw = _load("products")
     template = copy.deepcopy(raw["template"])
     properties = template["mappings"]["properties"]
-    for field in VECTOR_FIELDS:
-        properties[field] = _vector_mapping(properties[field], spec)
+    for field in CLIP_VECTOR_FIELDS:
+        properties[field] = _vector_mapping(properties[field], spec, spec.dims)
+    if spec.text_dims is None:
+        del properties[TEXT_MODEL_VECTOR]  # the leg is off: a strict mapping refuses the field
+    else:
+        properties[TEXT_MODEL_VECTOR] = _vector_mapping(
+            properties[TEXT_MODEL_VECTOR], spec, spec.text_dims
+        )
     version = int(raw["mapping_version"])
     template["mappings"]["_meta"] = spec.meta(version)
     return {
@@ -101,8 +136,8 @@ def products_template(alias: str, spec: VectorSpec) -> dict[str, Any]:
     }
 
 
-def _vector_mapping(base: dict[str, Any], spec: VectorSpec) -> dict[str, Any]:
-    mapping = {**base, "dims": spec.dims}
+def _vector_mapping(base: dict[str, Any], spec: VectorSpec, dims: int) -> dict[str, Any]:
+    mapping = {**base, "dims": dims}
     options: dict[str, Any] = {"type": spec.index_type}
     if spec.index_type in HNSW_TYPES:  # flat types take no graph parameters
         graph = base["index_options"]
@@ -172,10 +207,11 @@ def check_meta(index: str, meta: dict[str, Any] | None, spec: VectorSpec) -> Non
         ConfigurationError: naming what the index holds and what the writer has.
     """
     meta = meta or {}
-    expected = {"model_id": spec.model_id, "dims": spec.dims, "normalised": spec.normalised}
+    expected = spec.identity()
     found = {key: meta.get(key) for key in expected}
     if found != expected:
         raise ConfigurationError(
-            f"index {index!r} holds vectors of {found}, but this writer's model gives "
-            f"{expected}; re-embed with `hybrid index migrate` or configure the index's model"
+            f"index {index!r} holds vectors of {found}, but this writer's models give "
+            f"{expected}; re-embed with `hybrid index migrate` or configure the index's models "
+            "(HYBRID_MODEL, HYBRID_TEXT_MODEL)"
         )

@@ -37,6 +37,8 @@ HAS_IMAGE_VECTOR: Final = "has_image_vector"
 IMAGE_COUNT: Final = "image_count"
 IMAGE_COLOUR_AGREES: Final = "image_colour_agrees"
 TEXT_VECTOR: Final = "text_vector"
+#: Product text embedded by a real text model (``HYBRID_TEXT_MODEL``), not by the CLIP.
+TEXT_MODEL_VECTOR: Final = "text_model_vector"
 MODEL_ID: Final = "model_id"
 MAPPING_VERSION: Final = "mapping_version"
 UPDATED_AT: Final = "updated_at"
@@ -65,6 +67,7 @@ PRODUCT_FIELDS: Final[tuple[str, ...]] = (
     IMAGES,
     IMAGE_VECTOR,
     TEXT_VECTOR,
+    TEXT_MODEL_VECTOR,
     HAS_IMAGE_VECTOR,
     IMAGE_COUNT,
     IMAGE_COLOUR_AGREES,
@@ -74,9 +77,11 @@ PRODUCT_FIELDS: Final[tuple[str, ...]] = (
     INDEXED_AT,
 )
 
+#: The dense_vector fields the CLIP fills (its dims).
+CLIP_VECTOR_FIELDS: Final[tuple[str, ...]] = (IMAGE_VECTOR, TEXT_VECTOR)
 #: The dense_vector fields. Never returned in ``_source``: 512 floats per field per hit would
 #: dwarf the rest of the hit.
-VECTOR_FIELDS: Final[tuple[str, ...]] = (IMAGE_VECTOR, TEXT_VECTOR)
+VECTOR_FIELDS: Final[tuple[str, ...]] = (*CLIP_VECTOR_FIELDS, TEXT_MODEL_VECTOR)
 
 #: What a leg's hits carry in ``_source``: the fields fusion reads (the understanding bonus'
 #: colour and category, the variant group for collapsing). The page's full ``_source`` is fetched

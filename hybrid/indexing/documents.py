@@ -1,4 +1,4 @@
-"""The Elasticsearch document of one product, and the text CLIP embeds for it (pure)."""
+"""The Elasticsearch document of one product, and the texts the models embed for it (pure)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,24 @@ def embedding_text(record: ProductRecord) -> str:
     if record.category:
         parts.append(record.category.split(">")[-1].strip())
     return " ".join(part for part in parts if part)
+
+
+def product_text(record: ProductRecord) -> str:
+    """The text the text model embeds for ``text_model_vector``.
+
+    The title, the category path, the colour, material and pattern words, then the description:
+    the facts a shopper's words are compared with come first, so the model's context limit cuts
+    only the end of a long description. (Measured in docs/evaluation.md, "Text model leg".)
+    """
+    category = (record.category or "").split(">")
+    facets = [record.colour, record.material, record.pattern]
+    parts = [
+        record.title,
+        " ".join(level.strip() for level in category),
+        " ".join(word for word in facets if word),
+        record.description,
+    ]
+    return ". ".join(part.strip() for part in parts if part and part.strip())
 
 
 def record_fields(record: ProductRecord) -> dict[str, Any]:
@@ -58,13 +76,17 @@ def build_document(
     image_colour: tuple[str, tuple[int, int, int]] | None,
     model_id: str,
     now: datetime,
+    text_model_vector: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The Elasticsearch document for ``record`` (fields as in :mod:`hybrid.schema`).
 
-    Fields without a value are left out rather than stored as null or empty.
+    Fields without a value are left out rather than stored as null or empty;
+    ``text_model_vector`` is None when the text model leg is off.
     """
     doc = record_fields(record)
     doc[f.TEXT_VECTOR] = text_vector.tolist()
+    if text_model_vector is not None:
+        doc[f.TEXT_MODEL_VECTOR] = text_model_vector.tolist()
     doc[f.MODEL_ID] = model_id
     doc[f.MAPPING_VERSION] = mapping_version()
     doc[f.INDEXED_AT] = now.isoformat()

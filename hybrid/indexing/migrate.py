@@ -80,18 +80,26 @@ def migrate(settings: Settings, *, reembed: bool | None = None) -> MigrationRepo
 
 
 def _method(old: str, meta: dict[str, Any], spec: VectorSpec, *, reembed: bool | None) -> str:
-    same_model = meta.get("model_id") == spec.model_id and meta.get("dims") == spec.dims
+    keys = ("model_id", "dims", "text_model_id", "text_dims")
+    held = {key: meta.get(key) for key in keys}
+    wanted = {key: spec.identity()[key] for key in keys}
+    same_model = held == wanted
     if reembed is False and not same_model:
         raise ConfigurationError(
-            f"cannot reindex {old!r}: it holds vectors of {meta.get('model_id')!r} "
-            f"({meta.get('dims')} dims) but the configured model is {spec.model_id!r} "
-            f"({spec.dims} dims); re-embed instead (--reembed)"
+            f"cannot reindex {old!r}: it holds vectors of {held} but the configured models "
+            f"give {wanted}; re-embed instead (--reembed)"
         )
     return "reembed" if reembed or not same_model else "reindex"
 
 
 def _reembed(ingestor: Ingestor, settings: Settings, old: str, new: str) -> tuple[int, int]:
-    writer = Ingestor(settings, embedder=ingestor.embedder, client=ingestor.client, write_index=new)
+    writer = Ingestor(
+        settings,
+        embedder=ingestor.embedder,
+        text_embedder=ingestor.text_embedder,
+        client=ingestor.client,
+        write_index=new,
+    )
     count = rejected = 0
     for batch in batched(es_ops.scan(ingestor.client, old), settings.ingest_batch_size):
         records = [record_from_document(source, version) for source, version in batch]

@@ -23,10 +23,15 @@ from PIL.Image import Image
 
 from hybrid import es as es_ops
 from hybrid.colour import dominant_colour
-from hybrid.embedding import Embedder, get_embedder
+from hybrid.embedding import Embedder, get_embedder, get_text_embedder
 from hybrid.errors import EmbeddingError, ImageRejectedError, SearchUnavailableError
 from hybrid.images import ImageLimits, is_transient, load_image
-from hybrid.indexing.documents import build_document, embedding_text, mean_image_vector
+from hybrid.indexing.documents import (
+    build_document,
+    embedding_text,
+    mean_image_vector,
+    product_text,
+)
 from hybrid.indexing.outcome import (
     MAX_MESSAGE,
     PARTIAL,
@@ -56,6 +61,8 @@ class Ingestor:
     Args:
         settings: the alias (documents and ``<alias>-rejects``), image limits, the model.
         embedder: the model; default the process-wide one for ``settings``.
+        text_embedder: the text model of ``text_model_vector``; default the process-wide one of
+            ``settings.text_model``, none when that setting is off.
         client: the Elasticsearch client; default the process-wide one for ``settings``.
         write_index: write documents into this existing physical index instead of through the
             alias (``hybrid index migrate`` fills a new index before the alias moves to it).
@@ -66,6 +73,7 @@ class Ingestor:
         settings: Settings,
         *,
         embedder: Embedder | None = None,
+        text_embedder: Embedder | None = None,
         client: es_ops.Client | None = None,
         write_index: str | None = None,
     ) -> None:
@@ -73,17 +81,23 @@ class Ingestor:
         self.alias = settings.index_alias
         self.write_index = write_index
         self.embedder: Embedder = embedder or get_embedder(settings)
+        self.text_embedder: Embedder | None = None
+        if settings.text_model_on:
+            self.text_embedder = text_embedder or get_text_embedder(settings)
         self.client = client or es_ops.make_client(settings)
         self.limits = ImageLimits.from_settings(settings)
         self._index_ready = False
 
     def spec(self) -> VectorSpec:
         """The vectors this ingestor writes."""
+        text = self.text_embedder
         return VectorSpec(
             model_id=self.embedder.model_id,
             dims=self.embedder.dims,
             normalised=self.embedder.normalised,
             index_type=self.settings.vector_index_type,
+            text_model_id=None if text is None else text.model_id,
+            text_dims=None if text is None else text.dims,
         )
 
     def ensure_index(self) -> str:
@@ -250,6 +264,10 @@ class Ingestor:
         flat = [image for item in loaded for image in item.images]
         image_vectors = self.embedder.encode_images(flat)
         text_vectors = self.embedder.encode_texts([embedding_text(i.record) for i in loaded])
+        model_vectors = None
+        if self.text_embedder is not None:
+            texts = [product_text(item.record) for item in loaded]
+            model_vectors = self.text_embedder.encode_texts(texts)
         now = datetime.now(UTC)
         documents, offset = [], 0
         for row, item in enumerate(loaded):
@@ -264,6 +282,7 @@ class Ingestor:
                 model_id=self.embedder.model_id,
                 now=now,
                 image_colour=(colour.family, colour.rgb) if colour else None,
+                text_model_vector=None if model_vectors is None else model_vectors[row],
             )
             documents.append((item.record.id, item.record.external_version(), doc))
         return documents

@@ -30,7 +30,7 @@ from pydantic import (
 
 from hybrid.errors import InvalidFilterError, InvalidRequestError
 from hybrid.images import ImageRef
-from hybrid.query.legs import LEGS, Leg
+from hybrid.query.legs import LEGS, TEXT_ALONE_LEGS, TEXT_LEGS, Leg
 from hybrid.schema import CATEGORY_SEPARATOR
 from hybrid.settings import Settings
 from hybrid.validation import describe
@@ -269,15 +269,26 @@ class SearchRequest(BaseModel):
         if self.legs is not None:
             if not self.legs:
                 raise ValueError("legs is empty; name at least one of " + ", ".join(LEGS))
-            if "bm25" in self.legs and self.text is None:
-                raise ValueError("leg 'bm25' needs text")
+            needs_text = sorted(TEXT_LEGS & self.legs)
+            if needs_text and self.text is None:
+                raise ValueError(f"leg {needs_text[0]!r} needs text")
+            text_alone = sorted(TEXT_ALONE_LEGS & self.legs)
+            if text_alone and (self.image is not None or self.product_id is not None):
+                raise ValueError(f"leg {text_alone[0]!r} runs on text alone, without an image")
         if not self.active_legs:
             raise ValueError("every requested leg has fusion weight 0; nothing to run")
 
     @property
     def applicable_legs(self) -> tuple[Leg, ...]:
-        """Legs this request's inputs can feed: BM25 needs text, kNN legs need any input."""
-        return tuple(leg for leg in LEGS if leg != "bm25" or self.text is not None)
+        """Legs this request's inputs can feed: BM25 needs text, the text model text alone
+        (no image, no product), the CLIP kNN legs any input."""
+        pictured = self.image is not None or self.product_id is not None
+        return tuple(
+            leg
+            for leg in LEGS
+            if (leg not in TEXT_LEGS or self.text is not None)
+            and (leg not in TEXT_ALONE_LEGS or not pictured)
+        )
 
     @property
     def active_legs(self) -> tuple[Leg, ...]:

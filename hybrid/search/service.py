@@ -5,8 +5,9 @@ request -> understand -> embed -> plan -> search -> fuse -> rerank -> respond:
 * **understand** the text (colour, category, brand from the index's own vocabulary,
   :mod:`hybrid.query.understanding`), which may add filters with relaxation steps;
 * **embed** the query (:mod:`hybrid.search.vectors`, text vectors cached);
-* **plan** one round's bodies (:mod:`hybrid.query.plan`, pure): BM25, kNN on ``image_vector``
-  and on ``text_vector`` with the same filters, and the facet aggregation;
+* **plan** one round's bodies (:mod:`hybrid.query.plan`, pure): BM25, kNN on ``image_vector``,
+  on ``text_vector`` and (query text, text model on) on ``text_model_vector``, all with the same
+  filters, and the facet aggregation;
 * **search**: the round in one ``_msearch`` through the :class:`SearchGateway` (on quantized
   indices Elasticsearch rescores kNN candidates on the stored floats: ``rescore_vector``); a
   hard understood filter that leaves too few hits is relaxed and the round runs again;
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from hybrid import es as es_ops
-from hybrid.embedding import Embedder, get_embedder
+from hybrid.embedding import Embedder, get_embedder, get_text_embedder
 from hybrid.errors import ProductNotFoundError
 from hybrid.images import ImageLimits
 from hybrid.query.filters import meets
@@ -92,6 +93,8 @@ class SearchService:
         gateway: the door to Elasticsearch (default: :class:`ElasticsearchGateway` on the
             process-wide client); the one injection point for tests.
         embedder: the query encoder's model (default: the process-wide one, loaded lazily).
+        text_embedder: the text model of the ``text_model_knn`` leg (default: the process-wide
+            one of ``settings.text_model``; unused when that setting is off).
         reranker: reorders the top ``settings.rerank_window`` fused hits (default: none).
         search_log: where each search is logged, off the request path (default: the log of
             ``settings``, or none when ``settings.search_log`` is off).
@@ -103,6 +106,7 @@ class SearchService:
         *,
         gateway: SearchGateway | None = None,
         embedder: Embedder | None = None,
+        text_embedder: Embedder | None = None,
         reranker: Reranker | None = None,
         search_log: SearchLog | None = None,
     ) -> None:
@@ -111,6 +115,7 @@ class SearchService:
             es_ops.make_client(settings), settings.index_alias
         )
         self._embedder = embedder
+        self._text_embedder = text_embedder
         self._encoder: QueryEncoder | None = None
         self._vocab: tuple[float, FacetVocabulary] | None = None
         self.reranker = reranker
@@ -125,18 +130,27 @@ class SearchService:
             embedder = self._embedder or get_embedder(self.settings)
             limits = ImageLimits.from_settings(self.settings)
             self._encoder = QueryEncoder(
-                embedder, image_root=self.settings.image_root, limits=limits
+                embedder,
+                image_root=self.settings.image_root,
+                limits=limits,
+                text_model=self._text_model(),
             )
         return self._encoder
 
+    def _text_model(self) -> Embedder | None:
+        if not self.settings.text_model_on:
+            return None
+        return self._text_embedder or get_text_embedder(self.settings)
+
     def warm_up(self) -> None:
-        """Load the model and run one text through it, so the first search is not the slow one.
+        """Load the models and run one text through them, so the first search is not slow.
 
         Raises:
-            HybridSearchError: the model cannot be loaded (a subclass says why).
+            HybridSearchError: a model cannot be loaded (a subclass says why).
         """
         self.encoder.text("warm up")
         load_all()  # the word lists understanding reads (about 0.3 s)
+        self.encoder.text_model_vector("warm up")
 
     def vocabulary(self) -> FacetVocabulary:
         """The index's facet vocabulary, refreshed every ``vocabulary_ttl`` seconds."""

@@ -23,10 +23,14 @@ IMAGE_TEXT_MIX = 0.5
 
 @dataclass(frozen=True)
 class QueryVectors:
-    """The vectors for the ``image_knn`` and ``text_knn`` legs (None: the leg does not run)."""
+    """The vectors of the kNN legs (None: the leg does not run).
+
+    ``text_model_knn`` is the query text embedded by the text model (``HYBRID_TEXT_MODEL``).
+    """
 
     image_knn: np.ndarray | None
     text_knn: np.ndarray | None
+    text_model_knn: np.ndarray | None = None
 
 
 def normalise(vector: np.ndarray) -> np.ndarray:
@@ -47,10 +51,17 @@ def mix(image: np.ndarray, text: np.ndarray, *, text_weight: float = IMAGE_TEXT_
 
 
 class QueryEncoder:
-    """Encodes query text and images with the index's model; caches text vectors (LRU).
+    """Encodes query text and images with the index's models; caches text vectors (LRU).
 
     Query texts repeat a lot in a shop ("white sneakers"), and encoding one costs a model call,
-    so a small cache takes that cost off the hot path.
+    so a small cache per model takes that cost off the hot path.
+
+    Args:
+        embedder: the CLIP (``image_knn``, ``text_knn``).
+        image_root: local query images must be below it.
+        limits: the image safety limits.
+        cache_size: text vectors kept per model (0: none).
+        text_model: the text model of the ``text_model_knn`` leg (None: the leg is off).
     """
 
     def __init__(
@@ -60,24 +71,38 @@ class QueryEncoder:
         image_root: Path | None,
         limits: ImageLimits,
         cache_size: int = 2048,
+        text_model: Embedder | None = None,
     ) -> None:
         self.embedder = embedder
+        self.text_model = text_model
         self.image_root = image_root
         self.limits = limits
         self.cache_size = cache_size
         self._texts: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._model_texts: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def text(self, text: str) -> np.ndarray:
         """The (cached) CLIP text vector of ``text``."""
+        return self._cached(self.embedder, self._texts, text)
+
+    def text_model_vector(self, text: str) -> np.ndarray | None:
+        """The (cached) text model vector of ``text``; None when the leg is off."""
+        if self.text_model is None:
+            return None
+        return self._cached(self.text_model, self._model_texts, text)
+
+    def _cached(
+        self, embedder: Embedder, cache: OrderedDict[str, np.ndarray], text: str
+    ) -> np.ndarray:
         key = " ".join(text.split()).casefold()
-        cached = self._texts.get(key)
+        cached = cache.get(key)
         if cached is not None:
-            self._texts.move_to_end(key)
+            cache.move_to_end(key)
             return cached
-        vector: np.ndarray = self.embedder.encode_texts([text])[0]
-        self._texts[key] = vector
-        if len(self._texts) > self.cache_size:
-            self._texts.popitem(last=False)
+        vector: np.ndarray = embedder.encode_texts([text])[0]
+        cache[key] = vector
+        if len(cache) > self.cache_size:
+            cache.popitem(last=False)
         return vector
 
     def image(self, ref: ImageRef) -> np.ndarray:
@@ -93,18 +118,22 @@ class QueryEncoder:
         image: np.ndarray | None,
         product: dict[str, list[float]] | None,
     ) -> QueryVectors:
-        """Vectors for both kNN legs.
+        """Vectors for the kNN legs.
 
         - text only: the CLIP text vector searches images (text->image) and product texts.
         - image (or a product's stored image vector): image->image, and image->text.
         - image + text: the image vector nudged by the text ("like this, but in blue").
+        - text alone: the text model's vector of it searches the product texts it embedded.
+          Not with an image: "make it tomato" describes a change to the photographed product,
+          not a product, and the leg lowered image+text nDCG@10 (docs/evaluation.md).
         """
         text_vector = self.text(text) if text else None
         stored_image = _as_array(product, "image_vector")
         stored_text = _as_array(product, "text_vector")
         base = image if image is not None else stored_image
         if base is None:
-            return QueryVectors(image_knn=text_vector, text_knn=text_vector)
+            model_vector = self.text_model_vector(text) if text else None
+            return QueryVectors(text_vector, text_vector, model_vector)
         if text_vector is not None:
             base = mix(base, text_vector)
         text_leg = stored_text if (stored_text is not None and text_vector is None) else base

@@ -14,6 +14,7 @@ from hybrid.embedding import (
     Embedder,
     SentenceTransformerEmbedder,
     get_embedder,
+    get_text_embedder,
     resolve_model_path,
 )
 from hybrid.errors import EmbeddingError
@@ -144,3 +145,21 @@ def test_loading_sets_the_configured_torch_threads() -> None:
     assert embedder.threads == 1
     assert embedder.dims > 0  # loads the model
     assert torch.get_num_threads() == 1
+
+
+@pytest.mark.parametrize("off", ["", "off", " OFF "])
+def test_the_text_model_leg_can_be_switched_off(off: str) -> None:
+    assert get_text_embedder(Settings(text_model=off)) is None
+
+
+def test_the_text_model_is_the_packaged_minilm_with_the_clips_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedding, "_cache", {})
+    settings = Settings(model=DEMO_MODEL, device="cpu", torch_threads=1)
+    text = get_text_embedder(settings)
+    assert text is not None and text is not get_embedder(settings)
+    assert text.path == resolve_model_path("all-MiniLM-L6-v2")
+    assert text.model_id.startswith("all-MiniLM-L6-v2@")  # not the wheel's directory name
+    assert text.threads == 1
+    assert get_text_embedder(settings) is text  # one per process

@@ -12,7 +12,6 @@ from hybrid.errors import ConfigurationError
 from hybrid.indexing.documents import build_document
 from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import (
-    VECTOR_FIELDS,
     VectorSpec,
     check_meta,
     mapping_version,
@@ -22,8 +21,13 @@ from hybrid.mapping import (
     rejects_template,
     tombstone_seconds,
 )
+from hybrid.schema import CLIP_VECTOR_FIELDS, TEXT_MODEL_VECTOR
 
 SPEC = VectorSpec(model_id="demo_clip@abc", dims=256)
+#: The CLIP and a text model for the text_model_knn leg.
+WITH_TEXT = VectorSpec(
+    model_id="demo_clip@abc", dims=256, text_model_id="all-MiniLM-L6-v2@def", text_dims=384
+)
 
 
 def _properties(spec: VectorSpec = SPEC) -> dict[str, dict[str, object]]:
@@ -35,20 +39,49 @@ def _properties(spec: VectorSpec = SPEC) -> dict[str, dict[str, object]]:
 
 @pytest.mark.parametrize("index_type", ["int8_hnsw", "hnsw", "bbq_hnsw"])
 def test_vector_fields_take_dims_and_type_from_the_spec(index_type: str) -> None:
-    spec = VectorSpec(model_id="m", dims=384, index_type=index_type)  # type: ignore[arg-type]
-    for field in VECTOR_FIELDS:
+    spec = VectorSpec(model_id="m", dims=512, index_type=index_type)  # type: ignore[arg-type]
+    for field in CLIP_VECTOR_FIELDS:
         mapping = _properties(spec)[field]
         assert mapping["type"] == "dense_vector"
-        assert mapping["dims"] == 384
+        assert mapping["dims"] == 512
         assert mapping["similarity"] == "cosine"
         assert mapping["index_options"] == {"type": index_type, "m": 16, "ef_construction": 100}
 
 
 @pytest.mark.parametrize("index_type", ["int8_flat", "flat"])
 def test_flat_vector_types_carry_no_graph_parameters(index_type: str) -> None:
-    spec = VectorSpec(model_id="m", dims=64, index_type=index_type)  # type: ignore[arg-type]
-    for field in VECTOR_FIELDS:
+    spec = VectorSpec(
+        model_id="m",
+        dims=64,
+        index_type=index_type,  # type: ignore[arg-type]
+        text_model_id="t",
+        text_dims=384,
+    )
+    for field in (*CLIP_VECTOR_FIELDS, TEXT_MODEL_VECTOR):
         assert _properties(spec)[field]["index_options"] == {"type": index_type}
+
+
+def test_the_text_model_field_takes_its_own_dims_and_the_same_index_type() -> None:
+    properties = _properties(WITH_TEXT)
+    assert properties[TEXT_MODEL_VECTOR] == {
+        "type": "dense_vector",
+        "dims": 384,
+        "index": True,
+        "similarity": "cosine",
+        "index_options": {"type": "int8_hnsw", "m": 16, "ef_construction": 100},
+    }
+    assert properties["image_vector"]["dims"] == properties["text_vector"]["dims"] == 256
+
+
+def test_with_the_text_model_off_its_field_is_not_mapped() -> None:
+    # dynamic: strict then refuses a stray text_model_vector instead of guessing its dims.
+    assert TEXT_MODEL_VECTOR not in _properties(SPEC)
+    assert "text_model_id" not in products_template("shop", SPEC)["template"]["mappings"]["_meta"]
+
+
+def test_vector_spec_wants_the_text_model_id_and_dims_together() -> None:
+    with pytest.raises(ConfigurationError, match="both"):
+        VectorSpec(model_id="m", dims=8, text_model_id="t")
 
 
 def test_template_records_the_model_in_the_index_meta() -> None:
@@ -64,6 +97,8 @@ def test_template_records_the_model_in_the_index_meta() -> None:
     }
     assert template["version"] == mapping_version()
     assert template["index_patterns"] == ["shop-v*"]
+    meta = products_template("shop", WITH_TEXT)["template"]["mappings"]["_meta"]
+    assert (meta["text_model_id"], meta["text_dims"]) == ("all-MiniLM-L6-v2@def", 384)
 
 
 def test_template_is_strict_and_building_it_leaves_the_source_alone() -> None:
@@ -104,9 +139,10 @@ def test_every_field_of_a_built_document_is_mapped() -> None:
         image_colour=("red", (200, 0, 0)),
         model_id="m",
         now=datetime.now(UTC),
+        text_model_vector=np.ones(384, dtype=np.float32) / np.sqrt(384),
     )
-    assert set(doc) <= set(_properties())
-    assert set(doc) == set(_properties())  # and nothing in the mapping is left unused
+    assert set(doc) <= set(_properties(WITH_TEXT))
+    assert set(doc) == set(_properties(WITH_TEXT))  # and nothing in the mapping is left unused
 
 
 def test_rejects_template_is_strict_and_outside_the_products_pattern() -> None:
@@ -129,6 +165,17 @@ def test_physical_names_are_versioned_timestamped_and_match_the_template() -> No
 
 def test_check_meta_accepts_the_same_model() -> None:
     check_meta("shop-v1-x", SPEC.meta(mapping_version()), SPEC)
+    check_meta("shop-v1-x", WITH_TEXT.meta(mapping_version()), WITH_TEXT)
+
+
+def test_check_meta_refuses_an_index_without_the_writers_text_model() -> None:
+    # An index of mapping version 2 holds no text model vectors: migrate re-embeds it.
+    with pytest.raises(ConfigurationError, match="'text_model_id': None") as caught:
+        check_meta("shop-v2-x", SPEC.meta(2), WITH_TEXT)
+    assert "HYBRID_TEXT_MODEL" in str(caught.value)
+    other = VectorSpec(model_id="demo_clip@abc", dims=256, text_model_id="e5@1", text_dims=384)
+    with pytest.raises(ConfigurationError, match="e5@1"):
+        check_meta("shop-v3-x", other.meta(3), WITH_TEXT)
 
 
 @pytest.mark.parametrize(

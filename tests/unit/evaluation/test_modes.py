@@ -41,10 +41,18 @@ def test_knn_mode_searches_image_vectors_with_the_query_image() -> None:
 def test_hybrid_modes_run_every_applicable_leg_with_their_fusion() -> None:
     request = MODES["hybrid_linear_zscore"](TEXT, settings=SETTINGS)
     assert request.legs is None
-    assert request.active_legs == ("bm25", "image_knn", "text_knn")
+    assert request.active_legs == ("bm25", "image_knn", "text_knn", "text_model_knn")
     assert (request.fusion.method, request.fusion.normalisation) == ("linear", "zscore")
     assert MODES["hybrid_single"](IMAGE_TEXT, settings=SETTINGS).fusion.method == "single"
     assert MODES["hybrid_rrf"](IMAGE, settings=SETTINGS).active_legs == ("image_knn",)
+
+
+def test_the_text_model_mode_runs_its_leg_alone_and_only_on_text() -> None:
+    mode = MODES["knn_text_model"]
+    assert mode(TEXT, settings=SETTINGS).active_legs == ("text_model_knn",)
+    assert not mode.applies(IMAGE)
+    image_text = JudgedQuery("q-imt-001", "image_text", "in red", "images/p0.png", {"p1": 2})
+    assert not mode.applies(image_text)
 
 
 def test_understanding_variants() -> None:
@@ -57,8 +65,10 @@ def test_weights_in_the_mode_name() -> None:
     mode = parse_mode("hybrid_rrf+qu@image_knn=2,text_knn=0")
     request = mode(TEXT, settings=SETTINGS)
     assert request.fusion.weight("image_knn") == 2.0
-    assert request.active_legs == ("bm25", "image_knn")
+    assert request.active_legs == ("bm25", "image_knn", "text_model_knn")
     assert request.understanding == "boost"
+    without = parse_mode("hybrid_linear_zscore+qu@text_model_knn=0")(TEXT, settings=SETTINGS)
+    assert without.active_legs == ("bm25", "image_knn", "text_knn")
     listed = parse_modes("bm25, hybrid_rrf@image_knn=2;text_knn=0")
     assert [m.name for m in listed] == ["bm25", "hybrid_rrf@image_knn=2,text_knn=0"]
     assert parse_modes(None)[0].name == DEFAULT_MODES[0]

@@ -9,7 +9,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hybrid.indexing.documents import build_document, embedding_text, mean_image_vector
+from hybrid.indexing.documents import (
+    build_document,
+    embedding_text,
+    mean_image_vector,
+    product_text,
+)
 from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import mapping_version
 
@@ -144,6 +149,26 @@ def test_embedding_text_is_title_colour_and_category_leaf() -> None:
     record = _record(colour="Powder Blue", category="Bags > Handbags")
     assert embedding_text(record) == "Echo Purse Powder Blue Handbags"
     assert embedding_text(_record()) == "Echo Purse"
+
+
+def test_product_text_puts_the_facts_before_the_description() -> None:
+    record = _record(
+        description="A purse for evenings.",
+        category="Bags > Handbags",
+        colour="Burgundy",
+        material="velvet",
+        pattern="striped",
+    )
+    assert product_text(record) == (
+        "Echo Purse. Bags Handbags. Burgundy velvet striped. A purse for evenings."
+    )
+    assert product_text(_record()) == "Echo Purse"
+
+
+def test_the_text_model_vector_is_stored_only_when_given() -> None:
+    assert "text_model_vector" not in _doc(_record())
+    doc = _doc(_record(), text_model_vector=np.array([0.6, 0.8], dtype=np.float32))
+    assert doc["text_model_vector"] == pytest.approx([0.6, 0.8])
 
 
 def test_mean_image_vector_is_unit_length_and_handles_zero() -> None:

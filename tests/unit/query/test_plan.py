@@ -55,3 +55,37 @@ def test_exclusions_reach_every_leg_and_the_facets() -> None:
     assert bm25["query"]["bool"]["filter"] == exclude
     assert image["knn"]["filter"] == text["knn"]["filter"] == exclude
     assert facets["query"]["bool"]["filter"] == exclude
+
+
+def test_the_text_model_leg_searches_its_field_under_the_same_filters() -> None:
+    exclude = [{"bool": {"must_not": [{"terms": {"colour_family": ["red"]}}]}}]
+    inputs = RoundInputs(
+        knn={"image_knn": [1.0, 0.0], "text_model_knn": [0.6, 0.8, 0.0]},
+        should=[],
+        window=20,
+        candidate_cap=1000,
+        exclude=exclude,
+    )
+    request = SearchRequest(text="bag", filters=FILTERS, facets=False)
+    planned = round_bodies(request, FILTERS, inputs)
+    assert planned.names == ["bm25", "image_knn", "text_model_knn"]
+    bm25, image, text_model = planned.bodies
+    assert text_model["knn"]["field"] == "text_model_vector"
+    assert text_model["knn"]["query_vector"] == [0.6, 0.8, 0.0]
+    assert text_model["knn"]["filter"] == image["knn"]["filter"] == to_clauses(FILTERS) + exclude
+    assert bm25["query"]["bool"]["filter"] == to_clauses(FILTERS) + exclude
+
+
+def test_single_fusion_sends_the_text_model_vector_as_one_more_knn_clause() -> None:
+    inputs = RoundInputs(
+        knn={"image_knn": [1.0, 0.0], "text_model_knn": [0.6, 0.8, 0.0]},
+        should=[],
+        window=20,
+        candidate_cap=1000,
+    )
+    request = SearchRequest(
+        text="bag", facets=False, fusion={"method": "single", "weights": {"text_model_knn": 2}}
+    )
+    (body,) = round_bodies(request, Filters(), inputs).bodies
+    fields = {clause["field"]: clause["boost"] for clause in body["knn"]}
+    assert fields == {"image_vector": 1.0, "text_model_vector": 2.0}

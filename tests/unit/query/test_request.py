@@ -31,8 +31,18 @@ def test_defaults_of_a_text_request() -> None:
     assert (request.size, request.page, request.offset) == (10, 1, 0)
     assert request.fusion.method == DEFAULT_FUSION_METHOD == "linear"
     assert (request.fusion.rrf_k, request.fusion.window) == (60, 100)
-    assert request.active_legs == ("bm25", "image_knn", "text_knn")
+    assert request.active_legs == ("bm25", "image_knn", "text_knn", "text_model_knn")
     assert (request.understanding, request.collapse, request.facets) == ("filter", False, True)
+
+
+def test_the_text_model_leg_runs_on_text_alone() -> None:
+    assert "text_model_knn" not in parse({"image": {"path": "a.png"}}).applicable_legs
+    assert "text_model_knn" not in parse({"image": {"path": "a.png"}, "text": "red"}).active_legs
+    assert "text_model_knn" not in parse({"product_id": "sku-1", "text": "red"}).active_legs
+    with pytest.raises(InvalidRequestError, match="leg 'text_model_knn' needs text"):
+        parse({"image": {"path": "a.png"}, "legs": ["image_knn", "text_model_knn"]})
+    with pytest.raises(InvalidRequestError, match="text alone"):
+        parse({"image": {"path": "a.png"}, "text": "red", "legs": ["text_model_knn"]})
 
 
 def test_product_id_only_runs_the_image_knn_leg() -> None:
@@ -161,7 +171,7 @@ def test_bm25_leg_needs_text() -> None:
 def test_requested_legs_and_zero_weights_shape_the_active_legs() -> None:
     request = parse({"text": "x", "legs": ["text_knn", "bm25"]})
     assert request.active_legs == ("bm25", "text_knn")
-    request = parse({"text": "x", "fusion": {"weights": {"image_knn": 0}}})
+    request = parse({"text": "x", "fusion": {"weights": {"image_knn": 0, "text_model_knn": 0}}})
     assert request.active_legs == ("bm25", "text_knn")
     with pytest.raises(InvalidRequestError, match="weight 0"):
         parse({"text": "x", "legs": ["bm25"], "fusion": {"weights": {"bm25": 0}}})

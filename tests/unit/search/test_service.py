@@ -23,21 +23,24 @@ VOCABULARY = {
 
 def _service(gateway: RecordingGateway, **settings: Any) -> SearchService:
     configured = Settings(index_alias="products", vector_index_type="hnsw", **settings)
-    return SearchService(configured, gateway=gateway, embedder=HashEmbedder())
+    return SearchService(
+        configured, gateway=gateway, embedder=HashEmbedder(), text_embedder=HashEmbedder(dims=4)
+    )
 
 
-def test_hybrid_sends_bm25_and_both_knn_legs_with_the_same_filters_in_one_round() -> None:
+def test_hybrid_sends_bm25_and_every_knn_leg_with_the_same_filters_in_one_round() -> None:
     gateway = RecordingGateway(vocabulary=VOCABULARY)
     filters = Filters(brand=["Velora"], in_stock=True)
     request = SearchRequest(text="comfy shoes", filters=filters, understanding="off")
     _service(gateway).search(request)
     assert len(gateway.rounds) == 1
-    bm25, image_knn, text_knn, facets = gateway.rounds[0]
+    bm25, image_knn, text_knn, text_model_knn, facets = gateway.rounds[0]
     clauses = to_clauses(filters)
     assert bm25["query"]["bool"]["filter"] == clauses
     text = bm25["query"]["bool"]["must"][0]["dis_max"]["queries"][0]
     assert text["multi_match"]["query"] == "comfy shoes"
-    for body, field in ((image_knn, "image_vector"), (text_knn, "text_vector")):
+    legs = [(image_knn, "image_vector"), (text_knn, "text_vector")]
+    for body, field in [*legs, (text_model_knn, "text_model_vector")]:
         knn = body["knn"]
         assert (knn["field"], knn["filter"], knn["k"]) == (field, clauses, 100)
         assert knn["num_candidates"] == 200  # max(k * 2, 100)
@@ -224,3 +227,11 @@ def test_with_source_fetch_legs_the_legs_carry_whole_products_and_nothing_is_rea
     assert all(body["_source"] == {"exclude_vectors": True} for body in gateway.rounds[0])
     assert gateway.source_reads == []
     assert [hit["_source"]["title"] for hit in response["hits"]["hits"]] == ["boot", "boot"]
+
+
+def test_with_the_text_model_off_its_leg_is_not_sent() -> None:
+    gateway = RecordingGateway(vocabulary=VOCABULARY)
+    service = _service(gateway, text_model="off")
+    service.search(SearchRequest(text="comfy shoes", understanding="off", facets=False))
+    fields = [body["knn"]["field"] for body in gateway.rounds[0] if "knn" in body]
+    assert fields == ["image_vector", "text_vector"]

@@ -54,6 +54,33 @@ def test_text_vectors_are_cached_case_and_space_insensitively(encoder: QueryEnco
     assert embedder.text_calls == 4
 
 
+def test_the_text_model_leg_gets_the_text_models_vector_of_any_query_text() -> None:
+    clip, text_model = HashEmbedder(), HashEmbedder(dims=4)
+    encoder = QueryEncoder(clip, image_root=None, limits=ImageLimits(), text_model=text_model)
+    vectors = encoder.vectors(text="scarlet trainers", image=None, product=None)
+    assert vectors.text_model_knn is not None and vectors.text_model_knn.shape == (4,)
+    assert vectors.image_knn is not None and vectors.image_knn.shape == (8,)  # still the CLIP's
+    again = encoder.vectors(text="Scarlet  trainers", image=None, product=None)
+    assert again.text_model_knn is not None
+    np.testing.assert_array_equal(again.text_model_knn, vectors.text_model_knn)
+    assert text_model.texts == ["scarlet trainers"]  # the second query hit the cache
+
+
+def test_with_an_image_the_text_model_leg_does_not_run() -> None:
+    encoder = QueryEncoder(
+        HashEmbedder(), image_root=None, limits=ImageLimits(), text_model=HashEmbedder(dims=4)
+    )
+    image = normalise(np.arange(8, dtype=np.float32))
+    assert encoder.vectors(text="make it red", image=image, product=None).text_model_knn is None
+    stored = {"image_vector": [1.0] + [0.0] * 7}
+    assert encoder.vectors(text="in red", image=None, product=stored).text_model_knn is None
+
+
+def test_without_a_text_model_its_leg_gets_no_vector(encoder: QueryEncoder) -> None:
+    assert encoder.vectors(text="red", image=None, product=None).text_model_knn is None
+    assert encoder.text_model_vector("red") is None
+
+
 def test_mix_with_zero_weight_is_the_image() -> None:
     image = normalise(np.arange(1, 9, dtype=np.float32))
     np.testing.assert_allclose(mix(image, np.ones(8, dtype=np.float32), text_weight=0.0), image)
