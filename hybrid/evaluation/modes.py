@@ -83,7 +83,8 @@ class Mode:
     def applies(self, query: JudgedQuery | DevQuery) -> bool:
         """Whether this mode can run ``query`` (BM25 alone needs text, the text model leg alone
         text without an image)."""
-        if self.text_alone and query.image is not None:
+        named = isinstance(query, DevQuery) and query.product_id is not None
+        if self.text_alone and (query.image is not None or named):
             return False
         return query.text is not None or not (self.needs_text or self.text_alone)
 
@@ -125,7 +126,7 @@ class Mode:
         if not self.applies(query):
             raise InvalidRequestError(
                 f"mode {self.name!r} needs text{' alone' if self.text_alone else ''}; query "
-                f"{query.id!r} has {'an image' if query.text else 'no text'}"
+                f"{query.id!r} has {'an image or product' if query.text else 'no text'}"
             )
         context = {} if settings is None else {"settings": settings}
         try:

@@ -21,7 +21,7 @@ from hybrid.errors import ConfigurationError
 from hybrid.indexing.pipeline import Ingestor
 from hybrid.indexing.records import ProductRecord
 from hybrid.mapping import VectorSpec, mapping_version
-from hybrid.settings import Settings, get_settings
+from hybrid.settings import MINILM_MODEL, Settings, get_settings
 from hybrid.weights import DEMO_MODEL_DIR
 
 OTHER_DIMS = 32
@@ -143,6 +143,29 @@ def test_migrate_reembeds_with_a_new_model(
     meta = es_ops.index_meta(es, report["new_index"])
     assert (meta["dims"], meta["model_id"].split("@")[0]) == (OTHER_DIMS, other_model.name)
     _assert_copied(es, settings.index_alias, records, dims=OTHER_DIMS)
+
+
+def test_turning_the_text_model_on_is_a_reembedding_migration(
+    cli_env: None,
+    settings: Settings,
+    es: Elasticsearch,
+    test_images: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    records = _fill(settings, test_images)  # HYBRID_TEXT_MODEL off: no text_model_vector
+    old = es_ops.alias_target(es, settings.index_alias)
+    assert old is not None and "text_model_id" not in es_ops.index_meta(es, old)
+    monkeypatch.setenv("HYBRID_TEXT_MODEL", MINILM_MODEL)
+    get_settings.cache_clear()
+    with pytest.raises(ConfigurationError, match="'text_model_id': None"):
+        Ingestor(get_settings()).ensure_index()  # writers are refused until the migration
+    report = _hybrid("index", "migrate")
+    assert (report["method"], report["documents"], report["rejected"]) == ("reembed", N, 0)
+    meta = es_ops.index_meta(es, report["new_index"])
+    assert meta["text_model_id"].startswith(f"{MINILM_MODEL}@") and meta["text_dims"] == 384
+    for record in records[::6]:
+        hit = es.get(index=settings.index_alias, id=record["id"], source_exclude_vectors=False)
+        assert len(hit["_source"]["text_model_vector"]) == 384
 
 
 def test_a_writer_with_other_dims_is_refused_and_changes_nothing(

@@ -25,9 +25,9 @@ WORD = "teacup"  # a mug to a shopper; no table of the project has it
 @pytest.fixture
 def indexed(settings: Settings, es: Elasticsearch, test_images: Path) -> Settings:
     """60 demo products written inline with the CLIP and the packaged MiniLM."""
-    assert settings.text_model == MINILM_MODEL
-    index_demo_products(settings, es, test_images, 60, seed=5)
-    return settings
+    configured = settings.model_copy(update={"text_model": MINILM_MODEL})
+    index_demo_products(configured, es, test_images, 60, seed=5)
+    return configured
 
 
 def _service(settings: Settings, es: Elasticsearch) -> SearchService:

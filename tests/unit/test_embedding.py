@@ -18,7 +18,7 @@ from hybrid.embedding import (
     resolve_model_path,
 )
 from hybrid.errors import EmbeddingError
-from hybrid.settings import DEMO_MODEL, Settings
+from hybrid.settings import DEMO_MODEL, MINILM_MODEL, Settings
 from hybrid.weights import DEMO_MODEL_DIR
 
 
@@ -150,13 +150,14 @@ def test_loading_sets_the_configured_torch_threads() -> None:
 @pytest.mark.parametrize("off", ["", "off", " OFF "])
 def test_the_text_model_leg_can_be_switched_off(off: str) -> None:
     assert get_text_embedder(Settings(text_model=off)) is None
+    assert get_text_embedder(Settings()) is None  # off unless configured
 
 
 def test_the_text_model_is_the_packaged_minilm_with_the_clips_threads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(embedding, "_cache", {})
-    settings = Settings(model=DEMO_MODEL, device="cpu", torch_threads=1)
+    settings = Settings(model=DEMO_MODEL, text_model=MINILM_MODEL, device="cpu", torch_threads=1)
     text = get_text_embedder(settings)
     assert text is not None and text is not get_embedder(settings)
     assert text.path == resolve_model_path("all-MiniLM-L6-v2")

@@ -138,6 +138,9 @@ def test_a_dev_query_request_names_the_product_and_the_filters(tmp_path: Path) -
     mode = MODES["hybrid_linear_zscore+qu"]
     assert mode.request_data(query)["product_id"] == "sku-1"
     assert mode.request_data(control)["filters"] == {"a": 1}
+    # The text model leg runs on text alone: not "more like sku-1, but ...".
+    assert not MODES["knn_text_model"].applies(query)
+    assert MODES["knn_text_model"].applies(control)
 
 
 def test_the_file_is_jsonl_with_the_documented_fields() -> None:

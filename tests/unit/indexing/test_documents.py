@@ -151,7 +151,7 @@ def test_embedding_text_is_title_colour_and_category_leaf() -> None:
     assert embedding_text(_record()) == "Echo Purse"
 
 
-def test_product_text_puts_the_facts_before_the_description() -> None:
+def test_product_text_is_title_category_and_facet_words_without_the_description() -> None:
     record = _record(
         description="A purse for evenings.",
         category="Bags > Handbags",
@@ -159,9 +159,7 @@ def test_product_text_puts_the_facts_before_the_description() -> None:
         material="velvet",
         pattern="striped",
     )
-    assert product_text(record) == (
-        "Echo Purse. Bags Handbags. Burgundy velvet striped. A purse for evenings."
-    )
+    assert product_text(record) == "Echo Purse. Bags Handbags. Burgundy velvet striped"
     assert product_text(_record()) == "Echo Purse"
 
 

@@ -12,7 +12,7 @@ from hybrid.query.filters import to_clauses
 from hybrid.query.fusion import FusedHit
 from hybrid.query.request import Filters, SearchRequest
 from hybrid.search.service import SearchService
-from hybrid.settings import Settings
+from hybrid.settings import MINILM_MODEL, Settings
 
 VOCABULARY = {
     "colours": ["red", "burgundy", "blue"],
@@ -22,6 +22,7 @@ VOCABULARY = {
 
 
 def _service(gateway: RecordingGateway, **settings: Any) -> SearchService:
+    settings.setdefault("text_model", MINILM_MODEL)  # the leg on, its model a fake
     configured = Settings(index_alias="products", vector_index_type="hnsw", **settings)
     return SearchService(
         configured, gateway=gateway, embedder=HashEmbedder(), text_embedder=HashEmbedder(dims=4)
