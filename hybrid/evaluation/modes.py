@@ -8,7 +8,7 @@ says whether the mode makes sense for the query (BM25 needs text). The built-in 
 ``knn``                    kNN on ``image_vector`` only: text->image CLIP for text queries,
                            image->image for image queries, image+text mix for image+text
 ``knn_text``               kNN on ``text_vector`` only
-``knn_text_model``         kNN on ``text_model_vector`` only (the text model; needs text)
+``knn_text_model``         kNN on ``text_model_vector`` only (the text model; text alone)
 ``hybrid_rrf``             every applicable leg, reciprocal rank fusion
 ``hybrid_linear_minmax``   every applicable leg, linear fusion of min-max normalised scores
 ``hybrid_linear_l2``       ... of L2-normalised scores

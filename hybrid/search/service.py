@@ -28,7 +28,7 @@ import numpy as np
 
 from hybrid import es as es_ops
 from hybrid.embedding import Embedder, get_embedder, get_text_embedder
-from hybrid.errors import ProductNotFoundError
+from hybrid.errors import InvalidRequestError, ProductNotFoundError
 from hybrid.images import ImageLimits
 from hybrid.query.filters import meets
 from hybrid.query.fusion import (
@@ -263,6 +263,11 @@ class SearchService:
 
     def _vectors(self, request: SearchRequest) -> tuple[QueryVectors, np.ndarray | None]:
         """The legs' vectors, and the query's own image vector (photo or product), if any."""
+        if request.legs == frozenset({"text_model_knn"}) and not self.settings.text_model_on:
+            raise InvalidRequestError(
+                "leg 'text_model_knn' was asked for alone, but no text model is configured "
+                "(HYBRID_TEXT_MODEL is off)"
+            )
         if request.product_id is None and set(request.active_legs) <= {"bm25"}:
             return QueryVectors(image_knn=None, text_knn=None), None  # BM25 only: no model call
         image = self.encoder.image(request.image) if request.image is not None else None

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from support.fakes import HashEmbedder, RecordingGateway, hits
 
+from hybrid.errors import InvalidRequestError
 from hybrid.query.filters import to_clauses
 from hybrid.query.fusion import FusedHit
 from hybrid.query.request import Filters, SearchRequest
@@ -236,3 +237,9 @@ def test_with_the_text_model_off_its_leg_is_not_sent() -> None:
     service.search(SearchRequest(text="comfy shoes", understanding="off", facets=False))
     fields = [body["knn"]["field"] for body in gateway.rounds[0] if "knn" in body]
     assert fields == ["image_vector", "text_vector"]
+
+
+def test_the_text_model_leg_alone_without_a_text_model_is_refused() -> None:
+    service = _service(RecordingGateway(vocabulary=VOCABULARY), text_model="off")
+    with pytest.raises(InvalidRequestError, match="HYBRID_TEXT_MODEL is off"):
+        service.search(SearchRequest(text="comfy shoes", legs=frozenset({"text_model_knn"})))
