@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch
@@ -52,9 +53,9 @@ def bulk_write(client: Elasticsearch, index: str, docs: Iterable[Doc]) -> BulkOu
         SearchUnavailableError: the cluster could not be reached at all.
     """
     outcome = BulkOutcome()
-    pending = list(docs)
-    for start in range(0, len(pending), CHUNK_SIZE):
-        _write_bisecting(client, index, pending[start : start + CHUNK_SIZE], outcome)
+    pending = iter(docs)  # taken a chunk at a time: a generator of 1M documents is never listed
+    while chunk := list(islice(pending, CHUNK_SIZE)):
+        _write_bisecting(client, index, chunk, outcome)
     return outcome
 
 

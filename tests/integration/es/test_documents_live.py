@@ -95,3 +95,32 @@ def test_a_reject_elasticsearch_refuses_is_written_again_trimmed(
     assert len(trimmed["record"]["truncated_source"]) == TRIMMED_SOURCE
     assert trimmed["record"]["source_chars"] > 40_000
     assert stored["ok"]["record"] == {"id": "ok"}
+
+
+def test_a_generator_is_written_a_chunk_at_a_time(
+    es: Elasticsearch, index_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1M documents must never be listed at once: the input is read one chunk per _bulk.
+    from hybrid.es import documents
+
+    es.indices.create(index=index_name)
+    taken: list[int] = []
+
+    def generated() -> Any:
+        for i in range(2 * documents.CHUNK_SIZE + 7):
+            taken.append(i)
+            yield (f"g-{i}", 1, {"title": f"product {i}"})
+
+    read_before: list[int] = []
+    original = documents._bulk
+
+    def recording(client: Elasticsearch, index: str, part: Any) -> Any:
+        read_before.append(len(taken))
+        return original(client, index, part)
+
+    monkeypatch.setattr(documents, "_bulk", recording)
+    outcome = es_ops.bulk_write(es, index_name, generated())
+    print(f"input read before each _bulk: {read_before}")
+    assert len(outcome.indexed) == 2 * documents.CHUNK_SIZE + 7
+    chunk = documents.CHUNK_SIZE
+    assert read_before == [chunk, 2 * chunk, 2 * chunk + 7]
