@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from conftest import service_unavailable
 from support.http import serving
 from support.images import (
     LIMITS,
@@ -163,7 +164,7 @@ def test_connects_only_to_the_resolved_address(server: str, address: str) -> Non
 def test_https_sends_the_host_name_and_verifies_its_certificate(tmp_path: Path) -> None:
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.skip("needs the openssl command to make a self-signed certificate")
+        service_unavailable("openssl", FileNotFoundError("no `openssl` command on PATH"))
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     args = "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1"
     args += " -subj /CN=images.shop.test -addext subjectAltName=DNS:images.shop.test"
