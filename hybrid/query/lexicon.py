@@ -39,40 +39,29 @@ MIN_FUZZY_LENGTH: Final = 4
 TWO_EDITS_FROM: Final = 8
 
 
+def _table(name: str, value_column: int) -> dict[str, str]:
+    """A generated ``hybrid/data`` TSV as first column -> ``value_column`` (comments skipped)."""
+    text = resources.files("hybrid.data").joinpath(name).read_text("utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+    return {row[0]: row[value_column] for row in rows}
+
+
 @cache
 def colour_lexicon() -> dict[str, str]:
     """Colour name (lowercase, words separated by one space) -> colour family."""
-    text = resources.files("hybrid.data").joinpath("colour_names.tsv").read_text("utf-8")
-    table: dict[str, str] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, _, family, _ = line.split("\t")
-            table[name] = family
-    return table
+    return _table("colour_names.tsv", 2)
 
 
 @cache
 def extra_colour_names() -> dict[str, str]:
     """More colour names (lowercase, one space between words) -> colour family."""
-    text = resources.files("hybrid.data").joinpath("colour_names_extra.tsv").read_text("utf-8")
-    table: dict[str, str] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, _, family, _ = line.split("\t")
-            table[name] = family
-    return table
+    return _table("colour_names_extra.tsv", 2)
 
 
 @cache
 def category_words() -> dict[str, str]:
     """Noun (lowercase, words separated by one space) -> category path, from WordNet."""
-    text = resources.files("hybrid.data").joinpath("category_words.tsv").read_text("utf-8")
-    table: dict[str, str] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            word, path, _ = line.split("\t")
-            table[word] = path
-    return table
+    return _table("category_words.tsv", 1)
 
 
 @cache
