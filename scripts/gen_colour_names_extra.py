@@ -66,17 +66,10 @@ _NAME = re.compile(r"[a-z]+(?: [a-z]+){0,2}")
 def first_sense_files(root: Path) -> tuple[dict[str, int], set[str]]:
     """Each noun's most frequent sense's lexicographer file, and the words WordNet lists as
     adjectives."""
-    lexfile: dict[str, int] = {}
-    for line in (root / "data.noun").read_text("utf-8").splitlines():
-        if not line.startswith("  "):
-            fields = line.split()
-            lexfile[fields[0]] = int(fields[1])
-    first: dict[str, int] = {}
-    for line in (root / "index.noun").read_text("utf-8").splitlines():
-        if not line.startswith("  "):
-            fields = line.split()
-            pointers = int(fields[3])
-            first[fields[0]] = lexfile[fields[4 + pointers + 2]]
+    synsets, senses, _ = runpy.run_path(str(ROOT / "scripts" / "gen_category_lexicon.py"))[
+        "read_nouns"
+    ](root)
+    first = {lemma: synsets[offsets[0]].lexfile for lemma, offsets in senses.items() if offsets}
     adjectives = {
         line.split()[0]
         for line in (root / "index.adj").read_text("utf-8").splitlines()
