@@ -171,8 +171,14 @@ def _said_colours(parsed: ParsedQuery) -> ParsedQuery:
     return parsed.model_copy(update={"weak": [name for name in parsed.weak if name not in said]})
 
 
-def read_query(text: str, vocab: FacetVocabulary, *, mode: UnderstandingMode) -> Reading:
-    """Read ``text``: price, negations, typos, then :func:`understand` (see the module doc)."""
+def read_query(
+    text: str, vocab: FacetVocabulary, *, mode: UnderstandingMode, with_photo: bool = False
+) -> Reading:
+    """Read ``text``: price, negations, typos, then :func:`understand` (see the module doc).
+
+    With a photo (``with_photo``: an image or a product beside the text) a weak colour name is
+    a colour the shopper asked for: the photo fixes the product, so "make it tomato" asks for
+    red, where "tomato mug" alone might mean a mug printed with tomatoes."""
     if mode == "off":
         return Reading(original=text, text=text, parsed=understand(text, vocab, mode="off"))
     price, rest = extract_price(text)
@@ -180,6 +186,9 @@ def read_query(text: str, vocab: FacetVocabulary, *, mode: UnderstandingMode) ->
     rest, corrected = _corrections(rest, vocab)
     parsed, notes = _materials(understand(rest, vocab, mode=mode))
     parsed = _said_colours(parsed)
+    if with_photo and parsed.weak:
+        notes += [f"{name!r} read as a colour name: with a photo, a colour" for name in parsed.weak]
+        parsed = parsed.model_copy(update={"weak": []})
     for span in parsed.matched_spans:
         if span.facet == "colour" and span.span.casefold() in material_words():
             notes.append(f"{span.span!r} read as a colour (followed by a colour word)")

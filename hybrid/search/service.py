@@ -51,7 +51,7 @@ from hybrid.query.understanding import (
     relaxation_steps,
     understanding_fit,
 )
-from hybrid.query.vocabulary import FacetVocabulary
+from hybrid.query.vocabulary import FacetVocabulary, phrase
 from hybrid.schema import IMAGE_VECTOR, QUANTIZED_TYPES
 from hybrid.search.anchor import find_anchor
 from hybrid.search.gateway import ElasticsearchGateway, SearchGateway
@@ -229,7 +229,8 @@ class SearchService:
             filters, should, report = apply_understanding(parsed, request.filters, mode=mode)
             steps = [(s.filters, s.dropped) for s in relaxation_steps(filters, {})]
             return Understood(parsed, report, should, steps, [], request.text)
-        reading = read_query(request.text, self.vocabulary(), mode=mode)
+        photo = request.image is not None or request.product_id is not None
+        reading = read_query(request.text, self.vocabulary(), mode=mode, with_photo=photo)
         filters, should, report = apply_understanding(reading.parsed, request.filters, mode=mode)
         filters, report = apply_reading(reading, filters, report)
         steps = [(s.filters, s.dropped) for s in relaxation_steps(filters, report.filters_added)]
@@ -240,10 +241,16 @@ class SearchService:
     def _anchored(
         self, request: SearchRequest, understood: Understood, image: np.ndarray | None
     ) -> Understood:
-        """Image + text: the photographed product's category becomes an understood filter."""
+        """Image + text: the photographed product's category becomes an understood filter.
+
+        The shop's own category words win over the photo; a category read only through WordNet
+        ("ballet-slipper pink" with a photo of a dress) gives way to it."""
         if image is None or not request.text or request.filters.category:
             return understood
-        if understood.report.filters_added.get("category"):
+        named = understood.report.filters_added.get("category")
+        vocab = self.vocabulary()
+        spans = [s.span for s in understood.parsed.matched_spans if s.facet == "category"]
+        if named and not all(vocab.is_related(phrase(span)) for span in spans):
             return understood  # the words named a category: they win
         found = find_anchor(
             self.gateway,
@@ -255,9 +262,9 @@ class SearchService:
             return understood
         strict = understood.steps[0][0].model_copy(update={"category": [found.category]})
         added = {**understood.report.filters_added, "category": [found.category]}
-        report = understood.report.model_copy(
-            update={"filters_added": added, "notes": [*understood.report.notes, found.note]}
-        )
+        yielded = [f"{span!r} (WordNet) gave way to the photo" for span in spans if named]
+        notes = [*understood.report.notes, *yielded, found.note]
+        report = understood.report.model_copy(update={"filters_added": added, "notes": notes})
         steps = [(s.filters, s.dropped) for s in relaxation_steps(strict, added)]
         return replace(understood, report=report, steps=steps)
 

@@ -63,3 +63,22 @@ def test_negated_colour_is_excluded_from_every_leg(service: SearchService) -> No
     assert all(s.get("colour_family") != "black" for s in hits)
     for hit in response["hits"]["hits"]:
         assert set(hit["_explanation"]["legs"]) <= {"bm25", "image_knn", "text_knn"}
+
+
+def test_with_a_photo_a_wordnet_category_gives_way_and_a_colour_name_is_required(
+    service: SearchService, settings: Settings, es: Elasticsearch
+) -> None:
+    # A product that is no footwear, asked for in "ballet-slipper ketchup": "slipper" is a
+    # WordNet reading (Footwear), weaker than the product's own category; "ketchup" is a colour
+    # name, only favoured without a photo.
+    no_footwear = {"bool": {"must_not": {"term": {"category_path": "Footwear"}}}}
+    found = es.search(index=settings.index_alias, query=no_footwear, size=1)["hits"]["hits"]
+    product, pid = found[0]["_source"], found[0]["_id"]
+    response = service.search(SearchRequest(text="ballet-slipper ketchup version", product_id=pid))
+    report = response["understanding"]
+    assert report["filters_added"]["category"] == [product["category"]]
+    assert report["filters_added"]["colour_family"] == ["red"]
+    assert any("gave way to the photo" in note for note in report["notes"])
+    hits = _sources(response)
+    assert hits
+    assert all(s["category"] == product["category"] for s in hits)

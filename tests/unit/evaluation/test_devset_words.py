@@ -20,7 +20,7 @@ import pytest
 from hybrid.demo.model import TRAIN_SEED
 from hybrid.demo.model.data import caption_sets, generate_products, tokenizer_corpus
 from hybrid.demo.model.train import TrainOptions
-from hybrid.evaluation.devset import load_devset
+from hybrid.evaluation.devset import DEVSETS, load_devset
 
 ROOT = Path(__file__).resolve().parents[3]
 HYBRID = ROOT / "hybrid"
@@ -47,9 +47,9 @@ SEEN_PREFIX = "seen_"
 TRAINING_PRODUCTS = 4000  # the shipped demo model's recipe (hybrid/weights/demo_clip/README.md)
 
 
-def dev_words() -> list[str]:
+def dev_words(name: str) -> list[str]:
     """The open words; ``seen_*`` entries hold words the tables had before the set was written."""
-    entries = [e for e in load_devset("open_vocab") if not e.type.startswith(SEEN_PREFIX)]
+    entries = [e for e in load_devset(name) if not e.type.startswith(SEEN_PREFIX)]
     return sorted({word.lower() for entry in entries for word in entry.words})
 
 
@@ -128,15 +128,17 @@ def test_the_leak_check_finds_a_word_in_a_table() -> None:
     assert leaks(["tee"], {"t": "steel"}) == {}
 
 
-def test_no_dev_set_word_is_in_a_hand_written_table() -> None:
+@pytest.mark.parametrize("name", DEVSETS)
+def test_no_dev_set_word_is_in_a_hand_written_table(name: str) -> None:
     texts = {str(path.relative_to(ROOT)): _text_of(path) for path in table_files()}
     assert "hybrid/vocab.py" in texts
-    assert leaks(dev_words(), texts) == {}
+    assert leaks(dev_words(name), texts) == {}
 
 
 @pytest.mark.slow
-def test_no_dev_set_word_is_in_the_demo_models_training_text() -> None:
-    assert leaks(dev_words(), {"training captions": training_text()}) == {}
+@pytest.mark.parametrize("name", DEVSETS)
+def test_no_dev_set_word_is_in_the_demo_models_training_text(name: str) -> None:
+    assert leaks(dev_words(name), {"training captions": training_text()}) == {}
 
 
 def test_production_code_never_reads_the_dev_set() -> None:

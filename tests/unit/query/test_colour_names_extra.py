@@ -70,3 +70,14 @@ def test_an_extra_name_followed_by_a_colour_word_is_required() -> None:
     _, _, report = apply_understanding(said.parsed, Filters(), mode="filter")
     assert report.filters_added["colour_family"] == ["red"]
     assert read_query("ketchup mug", VOCAB, mode="filter").parsed.weak == ["ketchup"]
+
+
+def test_with_a_photo_an_extra_name_is_required() -> None:
+    reading = read_query("make it ketchup", VOCAB, mode="filter", with_photo=True)
+    assert reading.parsed.colour_families == ["red"]
+    assert reading.parsed.weak == []
+    assert any("with a photo" in note for note in reading.notes)
+    _, _, report = apply_understanding(reading.parsed, Filters(), mode="filter")
+    assert report.filters_added["colour_family"] == ["red"]
+    alone = read_query("make it ketchup", VOCAB, mode="filter")
+    assert alone.parsed.weak == ["ketchup"]
