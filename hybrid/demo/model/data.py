@@ -200,7 +200,7 @@ def build_training_set(
             catalogue, and without these views the backdrop alone would group such products.
         seed: fixes the backdrops drawn.
     """
-    processor = AutoImageProcessor.from_pretrained(str(module_dir))  # type: ignore[no-untyped-call]
+    processor = AutoImageProcessor.from_pretrained(str(module_dir))  # type: ignore[no-untyped-call, unused-ignore]
     tokenizer = AutoTokenizer.from_pretrained(str(module_dir))
     truths = [truth for _, truth in products]
     rng = random.Random(seed)  # noqa: S311 - reproducible sampling, not cryptography
