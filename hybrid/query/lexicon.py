@@ -125,11 +125,65 @@ def nearest(word: str, candidates: Iterable[str]) -> list[str]:
         if candidate == word or abs(len(candidate) - len(word)) > limit:
             continue
         distance = edit_distance(word, candidate, limit=limit)
+        if distance > limit:
+            continue
         if distance < best_distance:
             best, best_distance = [candidate], distance
         elif distance == best_distance:
             best.append(candidate)
     return best
+
+
+#: QWERTY rows: a substitution of neighbouring keys is the commonest slip of the finger.
+_KEY_ROWS: Final = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEY_AT: Final = {
+    key: (row, col) for row, keys in enumerate(_KEY_ROWS) for col, key in enumerate(keys)
+}
+#: Cost of a likely slip (a neighbouring key, two letters swapped, a doubled letter typed once
+#: or twice) against any other edit's 1.
+LIKELY_SLIP: Final = 0.5
+
+
+def _neighbours(a: str, b: str) -> bool:
+    """Whether keys ``a`` and ``b`` touch on a QWERTY keyboard (rows are offset by half a key)."""
+    if a not in _KEY_AT or b not in _KEY_AT:
+        return False
+    (ra, ca), (rb, cb) = _KEY_AT[a], _KEY_AT[b]
+    return (ra == rb and abs(ca - cb) == 1) or (
+        abs(ra - rb) == 1 and cb - ca in ((0, -1) if rb > ra else (0, 1))
+    )
+
+
+def slip_cost(typed: str, meant: str) -> float:
+    """Weighted edit distance from ``meant`` to ``typed`` under a keyboard typo model.
+
+    Edits a typist makes most (a neighbouring key, two letters swapped, a doubled letter typed
+    once or an extra copy of a letter) cost :data:`LIKELY_SLIP`; any other edit costs 1. Used
+    only to break ties between corrections at the same edit distance ("gren": "green" drops a
+    doubled letter, "grey" needs an unrelated key; "pinl": "k" and "l" are neighbours).
+    """
+    rows = [[0.0] * (len(meant) + 1) for _ in range(len(typed) + 1)]
+    for i in range(len(typed) + 1):
+        for j in range(len(meant) + 1):
+            if not i or not j:
+                rows[i][j] = float(i + j)
+                continue
+            t, m = typed[i - 1], meant[j - 1]
+            sub = 0.0 if t == m else LIKELY_SLIP if _neighbours(t, m) else 1.0
+            dropped = LIKELY_SLIP if j > 1 and meant[j - 2] == m else 1.0  # "gren" for "green"
+            doubled = LIKELY_SLIP if i > 1 and typed[i - 2] == t else 1.0  # "mugg" for "mug"
+            best = min(rows[i - 1][j - 1] + sub, rows[i][j - 1] + dropped, rows[i - 1][j] + doubled)
+            if i > 1 and j > 1 and t == meant[j - 2] and typed[i - 2] == m and t != m:
+                best = min(best, rows[i - 2][j - 2] + LIKELY_SLIP)
+            rows[i][j] = best
+    return rows[-1][-1]
+
+
+def likeliest(typed: str, candidates: Iterable[str]) -> list[str]:
+    """The candidates of least :func:`slip_cost` from ``typed`` (a tie-break of :func:`nearest`)."""
+    costs = {candidate: slip_cost(typed, candidate) for candidate in candidates}
+    low = min(costs.values(), default=0.0)
+    return [candidate for candidate, cost in costs.items() if cost == low]
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:

@@ -16,10 +16,23 @@ from typing import Final, NamedTuple
 from hybrid.query.request import PriceRange
 
 _CUR: Final = r"(?:[€$£]|eur(?:o|os)?\b|usd\b|gbp\b|dollars?\b|pounds?\b|bucks\b|quid\b)"
-_NUM: Final = r"(\d+(?:[.,]\d{1,2})?)"
+#: Amounts in words a shopper types: tens, a hundred, and the British "a tenner", "a fiver".
+NUMBER_WORDS: Final = {
+    **{"fiver": 5.0, "tenner": 10.0, "hundred": 100.0},
+    **{w: 10.0 * n for n, w in enumerate(("ten", "twenty", "thirty", "forty", "fifty"), 1)},
+    **{w: 10.0 * n for n, w in enumerate(("sixty", "seventy", "eighty", "ninety"), 6)},
+}
+_NUM: Final = (
+    r"(\d+(?:[.,]\d{1,2})?|(?:(?:a|one)\s+)?(?:"
+    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    + r")\b)"
+)
 _AMOUNT: Final = rf"(?:{_CUR}\s*)?{_NUM}(?:\s*{_CUR})?"
 _BELOW: Final = r"(?:under|below|less\s+than|cheaper\s+than|lower\s+than|<)"
-_AT_MOST: Final = r"(?:up\s*to|at\s+most|max(?:imum)?|no\s+more\s+than|not\s+more\s+than|<=)"
+_AT_MOST: Final = (
+    r"(?:up\s*to|at\s+most|max(?:imum)?|no\s+more\s+than|not\s+more\s+than|<=|within"
+    r"|(?:max\s+)?budget(?:\s+(?:of|is))?)"
+)
 _ABOVE: Final = r"(?:over|above|more\s+than|greater\s+than|>)"
 _AT_LEAST: Final = r"(?:at\s+least|min(?:imum)?|from|starting\s+at|>=)"
 #: One cent: "under 40" excludes 40.00 itself.
@@ -49,10 +62,17 @@ NEGATION_PAIRS: Final = frozenset(
         ("apart", "from"),
         ("except", "for"),
         ("instead", "of"),
+        ("colour", "but"),  # "any colour but green"
+        ("color", "but"),
+        ("w", "o"),  # "w/o"
     }
 )
-#: Words between a trigger and what it negates, skipped: "not in red", "isn't a leather one".
-_FILLERS: Final = frozenset({"in", "a", "an", "any", "the", "be", "being", "made", "of"})
+#: Words between a trigger and what it negates, skipped: "not in red", "isn't a leather one",
+#: "don't want brown".
+_FILLERS: Final = frozenset(
+    {"in", "a", "an", "any", "the", "be", "being", "made", "of"}
+    | {"want", "wanting", "need", "like", "have", "has", "come", "comes"}
+)
 _STOPS: Final = frozenset({"and", "but", "or", "with", "in", "for", "please", "thanks"})
 #: At most this many words after a trigger are candidates for exclusion.
 MAX_NEGATED_WORDS: Final = 3
@@ -85,7 +105,8 @@ class Negation(NamedTuple):
 
 
 def _number(raw: str) -> float:
-    return float(raw.replace(",", "."))
+    word = raw.casefold().split()[-1]
+    return NUMBER_WORDS[word] if word in NUMBER_WORDS else float(raw.replace(",", "."))
 
 
 def _range(kind: str, values: list[float]) -> PriceRange | None:

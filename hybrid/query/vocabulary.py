@@ -23,10 +23,12 @@ from typing import Final, Literal, NamedTuple
 
 from hybrid import vocab
 from hybrid.query.lexicon import (
+    MIN_FUZZY_LENGTH,
     category_words,
     colour_lexicon,
     english_words,
     extra_colour_names,
+    likeliest,
     nearest,
 )
 from hybrid.schema import CATEGORY_SEPARATOR
@@ -126,6 +128,9 @@ class FacetVocabulary:
     related: Mapping[Phrase, tuple[Facet, str]] = field(default_factory=dict)
     _corrections: dict[str, str | None] = field(
         default_factory=dict, compare=False, hash=False, repr=False
+    )
+    _targets: list[frozenset[str]] = field(
+        default_factory=list, compare=False, hash=False, repr=False
     )
 
     @classmethod
@@ -227,6 +232,23 @@ class FacetVocabulary:
             self.category_of and self.category_of(text)
         )
 
+    def _typo_targets(self) -> frozenset[str]:
+        """Single-word phrases, and the words of the longer category phrases ("shrit" -> the
+        "shirt" of "t shirt", not the XKCD colour "shit"); computed once."""
+        if self._targets:
+            return self._targets[0]
+        targets = frozenset(
+            {
+                part
+                for words, values in self.entries.items()
+                for part in (words if any(facet == "category" for facet, _ in values) else ())
+                if len(part) >= MIN_FUZZY_LENGTH
+            }
+            | {words[0] for words in self.entries if len(words) == 1}
+        )
+        self._targets.append(targets)
+        return targets
+
     def correct(self, word: str) -> str | None:
         """The one single-word phrase of the vocabulary within a typo of ``word`` (cached).
 
@@ -239,8 +261,9 @@ class FacetVocabulary:
             if self.lookup((word,)) or word in english_words():
                 self._corrections[word] = None
             else:
-                singles = (words[0] for words in self.entries if len(words) == 1)
-                best = nearest(word, singles)
+                best = nearest(word, self._typo_targets())
+                if len({self.lookup((candidate,)) for candidate in best}) > 1:
+                    best = likeliest(word, best)  # "gren": green (a doubled letter), not grey
                 readings = {self.lookup((candidate,)) for candidate in best}
                 self._corrections[word] = min(best) if len(readings) == 1 else None
         return self._corrections[word]

@@ -13,8 +13,10 @@ from hybrid.query.lexicon import (
     colour_lexicon,
     edit_distance,
     english_words,
+    likeliest,
     material_words,
     nearest,
+    slip_cost,
 )
 from hybrid.query.vocabulary import FacetVocabulary
 
@@ -66,7 +68,20 @@ def test_english_words_are_never_typos() -> None:
     assert {"other", "than", "grey", "sand"} <= english_words()
     assert vocabulary.correct("other") is None  # not "ocher"
     assert vocabulary.correct("whte") == "white"
-    assert vocabulary.correct("gren") is None  # green or grey: no reading
+    assert vocabulary.correct("gree") is None  # green or grey, equally likely: no reading
+
+
+def test_a_tie_goes_to_the_likelier_slip_of_the_finger() -> None:
+    vocabulary = FacetVocabulary.from_buckets([], [], [])
+    # One edit from green and from grey: a doubled letter typed once beats an unrelated key.
+    assert sorted(nearest("gren", ["green", "grey"])) == ["green", "grey"]
+    assert slip_cost("gren", "green") < slip_cost("gren", "grey")
+    assert vocabulary.correct("gren") == "green"
+    assert vocabulary.correct("pinl") == "pink"  # l is k's neighbour; pine needs an unrelated key
+    # A word of a category phrase is a target too: "t-shrit" is a t-shirt, not a colour.
+    assert vocabulary.correct("shrit") == "shirt"
+    assert likeliest("blakc", ["black", "blank"]) == ["black"]  # two letters swapped
+    assert slip_cost("abc", "abc") == 0
 
 
 def test_a_tie_between_forms_of_one_reading_is_a_reading() -> None:
@@ -80,3 +95,7 @@ def test_closest_needs_one_clear_winner() -> None:
     assert closest("bxxxx", ["black", "brown"]) is None
     assert closest("caret", ["carat", "caref"]) is None  # a tie is no reading
     assert closest("black", ["black"]) is None  # nothing to correct
+
+
+def test_nothing_within_reach_is_no_candidate() -> None:
+    assert nearest("laces", ["slacks", "ocher", "boots"]) == []

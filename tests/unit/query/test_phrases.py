@@ -22,6 +22,16 @@ from hybrid.query.request import PriceRange
         ("no more than 50 bags", "no more than 50", PriceRange(lte=50), "bags"),
         ("hat 20-30", "20-30", PriceRange(gte=20, lte=30), "hat"),
         ("tee less than 12.50", "less than 12.50", PriceRange(lte=12.49), "tee"),
+        ("tee under a tenner", "under a tenner", PriceRange(lte=9.99), "tee"),
+        ("boots under fifty quid", "under fifty quid", PriceRange(lte=49.99), "boots"),
+        (
+            "mugs between ten and twenty",
+            "between ten and twenty",
+            PriceRange(gte=10, lte=20),
+            "mugs",
+        ),
+        ("bag budget £50", "budget £50", PriceRange(lte=50), "bag"),
+        ("cap within 15", "within 15", PriceRange(lte=15), "cap"),
     ],
 )
 def test_price_phrases_become_a_range_and_leave_the_text(
@@ -36,6 +46,7 @@ def test_price_phrases_become_a_range_and_leave_the_text(
 
 def test_text_without_a_price_is_unchanged() -> None:
     assert extract_price("size 42 sneakers") == (None, "size 42 sneakers")
+    assert extract_price("hundred percent cotton tee")[0] is None  # a number word, no bound
 
 
 @pytest.mark.parametrize(
@@ -69,6 +80,10 @@ def test_english_negation_forms() -> None:
         "handbag not in red": ["red"],
         "boots, not a leather pair": ["leather", "pair"],
         "caps rather than hats": ["hats"],
+        "backpack any colour but green": ["green"],
+        "boots, don't want brown": ["brown"],
+        "t shirt w/o white": ["white"],
+        "sneakers that don't come in black": ["black"],
     }
     for text, words in cases.items():
         (negation,) = extract_negations(text)
