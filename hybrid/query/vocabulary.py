@@ -294,14 +294,25 @@ def _known_paths(paths: Iterable[str]) -> set[str]:
     return known or {prefix for c in vocab.CATEGORIES for prefix in _prefixes(c.path)}
 
 
+def _other_word(form: Phrase, lemma: Phrase, english: frozenset[str] | set[str]) -> bool:
+    """A singular made from a plural-only lemma that is an English word of its own: "short"
+    from "shorts", "slack" from "slacks" (a short sleeve is no trousers)."""
+    shorter = len(form[-1]) < len(lemma[-1])
+    return shorter and form != lemma and len(form) == 1 and form[-1] in english
+
+
 @cache
 def _related_phrases(known: frozenset[str]) -> Mapping[Phrase, tuple[Facet, str]]:
     """WordNet's nouns for the categories the index holds (singular and plural), and the extra
     colour names. Cached: a vocabulary refresh with the same categories costs nothing here."""
     related: dict[Phrase, tuple[Facet, str]] = {}
+    english = english_words()
     for text, path in category_words().items():
         if path in known:
-            for words in noun_forms(phrase(text)):
+            lemma = phrase(text)
+            for words in noun_forms(lemma):
+                if _other_word(words, lemma, english):
+                    continue
                 related.setdefault(words, ("category", path))
     for text, family in extra_colour_names().items():
         related.setdefault(phrase(text), ("colour", family))

@@ -60,3 +60,14 @@ def test_the_shops_own_category_word_wins_over_wordnet() -> None:
 def test_only_categories_the_index_holds_are_read() -> None:
     mugs_only = FacetVocabulary.from_buckets([], ["Home > Mugs"], [])
     assert read_query("fedora", mugs_only, mode="filter").parsed.categories == []
+
+
+def test_a_singular_made_from_a_plural_only_noun_is_not_read_when_it_is_a_word() -> None:
+    # WordNet's "shorts" are trousers; "short" alone is an adjective ("short sleeve top").
+    assert read_query("grey shorts", VOCAB, mode="filter").parsed.categories == [
+        "Clothing > Trousers"
+    ]
+    assert read_query("blue short sleeve top", VOCAB, mode="filter").parsed.categories == []
+    assert read_query("berets", VOCAB, mode="filter").parsed.categories == [
+        "Accessories > Hats & Caps"
+    ]
