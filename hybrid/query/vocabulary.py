@@ -316,6 +316,11 @@ def _related_phrases(known: frozenset[str]) -> Mapping[Phrase, tuple[Facet, str]
                 related.setdefault(words, ("category", path))
     for text, family in extra_colour_names().items():
         related.setdefault(phrase(text), ("colour", family))
+    # Compounds are spelt closed too: "bookbag", "candyfloss", "seafoam".
+    for words, reading in list(related.items()):
+        joined = "".join(words)
+        if len(words) > 1 and joined not in english:
+            related.setdefault((joined,), reading)
     return related
 
 

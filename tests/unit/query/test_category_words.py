@@ -71,3 +71,13 @@ def test_a_singular_made_from_a_plural_only_noun_is_not_read_when_it_is_a_word()
     assert read_query("berets", VOCAB, mode="filter").parsed.categories == [
         "Accessories > Hats & Caps"
     ]
+
+
+def test_a_closed_compound_reads_like_its_spaced_form() -> None:
+    # WordNet has "book bag"; shoppers type "bookbag". An English word is never made this way.
+    assert read_query("bookbag", VOCAB, mode="filter").parsed.categories == ["Bags"]
+    assert VOCAB.related[phrase("book bag")] == VOCAB.related[phrase("bookbag")]
+    # "dig it" and "iron ic" are colour names; joined they are English words, never read.
+    assert phrase("dig it") in VOCAB.related
+    assert phrase("digit") not in VOCAB.related
+    assert phrase("ironic") not in VOCAB.related
