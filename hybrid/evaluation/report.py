@@ -15,6 +15,7 @@ from rich.table import Table
 
 from hybrid.evaluation.acceptance import Check, acceptance
 from hybrid.evaluation.ann import ANN_METRICS
+from hybrid.evaluation.devset import CONTROL_SUFFIX
 from hybrid.evaluation.runner import EvalResult, result_dict
 from hybrid.evaluation.scoring import ALL, DEV_METRICS, METRICS, Cell
 
@@ -38,8 +39,10 @@ REPORT_WIDTH = 132
 
 
 def type_order(result: EvalResult) -> list[str]:
-    """Query types in report order: everything first, then the run's types as first seen."""
-    return [ALL, *(kind for kind, count in result.queries.items() if count)]
+    """Query types in report order: everything first (a dev set's controls apart), then the
+    run's types as first seen."""
+    controls = [ALL + CONTROL_SUFFIX] if result.devset else []
+    return [ALL, *controls, *(kind for kind, count in result.queries.items() if count)]
 
 
 def metric_names(result: EvalResult) -> tuple[str, ...]:

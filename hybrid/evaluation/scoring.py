@@ -16,7 +16,13 @@ from typing import Any, Final
 
 from hybrid.demo.catalog import JudgedQuery
 from hybrid.evaluation import metrics
-from hybrid.evaluation.devset import INTENT_METRICS, DevQuery, ProductFact, intent_metrics
+from hybrid.evaluation.devset import (
+    CONTROL_SUFFIX,
+    INTENT_METRICS,
+    DevQuery,
+    ProductFact,
+    intent_metrics,
+)
 from hybrid.query.vocabulary import tokenize
 from hybrid.vocab import colour_family_of_word
 
@@ -138,7 +144,9 @@ def aggregate(
     :data:`ALL` compares modes on the same queries only: it is the mean over every query of the
     run for a mode that ran them all, and an empty cell for a mode that skipped some (BM25 alone
     cannot run a pure image query). Averaging each mode over its own queries once made a mode
-    that skipped the image queries look better than one that ran them.
+    that skipped the image queries look better than one that ran them. A dev set's controls
+    (types ending in ``~control``) are left out of :data:`ALL` and averaged apart, in
+    ``"all~control"``: mixed in, they once lifted the dev set's "all" from 0.858 to 0.909.
 
     Returns:
         ``{mode: {query type or "all": Cell}}``; modes and types keep first-seen order.
@@ -153,7 +161,11 @@ def aggregate(
         table[mode] = {kind: _cell(items, names) for kind, items in by_type.items()}
         mine = [score for items in by_type.values() for score in items]
         ran_all = {score.query_id for score in mine} == every_query
-        table[mode][ALL] = _cell(mine, names) if ran_all else Cell()
+        asked = [score for score in mine if not score.query_type.endswith(CONTROL_SUFFIX)]
+        controls = [score for score in mine if score.query_type.endswith(CONTROL_SUFFIX)]
+        table[mode][ALL] = _cell(asked, names) if ran_all else Cell()
+        if controls:
+            table[mode][ALL + CONTROL_SUFFIX] = _cell(controls, names) if ran_all else Cell()
     return table
 
 

@@ -174,3 +174,14 @@ def test_stored_vectors_search_each_leg_exactly() -> None:
     assert stored.exact["image_knn"].top_k(np.array([0.0, 2.0]), 1) == ["b"]
     assert stored.exact["image_knn"].top_k(np.array([3.0, 0.1]), 2) == ["a", "b"]
     assert stored.exact["text_knn"].top_k(np.array([1.0, 0.0]), 5) == ["b"]
+
+
+def test_a_dev_sets_controls_are_averaged_apart_from_its_queries() -> None:
+    asked = JudgedQuery("q1", "typo", "blakc mug", None, {"a": 3})
+    control = JudgedQuery("q1~control", "typo~control", "black mug", None, {"a": 3})
+    scores = [score_hits(asked, "knn", hits("x")), score_hits(control, "knn", hits("a"))]
+    table = aggregate(scores)
+    assert table["knn"][ALL].values["ndcg@10"] == 0.0
+    assert table["knn"][ALL].queries == 1
+    assert table["knn"][ALL + "~control"].values["ndcg@10"] == 1.0
+    assert "all~control" not in aggregate(scores[:1])["knn"]
