@@ -17,7 +17,10 @@ One command prints every table of issue 14 item 2 (and item 1's floor / kNN / se
    field, Elasticsearch heap used (after the merge) and the node process's RSS.
 4. **ANN recall@10 vs exact** per index type: ``--queries`` query vectors (stored vectors of
    random products plus seeded noise, renormalised), the raw kNN request (k 10, num_candidates
-   100, ``_source`` false) against numpy brute force over the ``.npy``; its p50/p95.
+   100, ``_source`` false) against numpy brute force over the ``.npy``; its p50/p95. Then a
+   sweep over ``--num-candidates`` (k 10; raw, and re-scored on quantized types) and the kNN
+   leg as the service sends it (k = the fusion window 100, ``num_candidates_for``, the
+   settings' ``rescore_oversample`` on quantized types), its top 10 against the exact top 10.
 5. **Modes** on the first index type: floor / BM25 / kNN / served, ``model`` (every query
    encoded by the ViT-B/32 text tower) and ``cached`` passes, via ``bench_query.run_pass``.
 
@@ -45,12 +48,22 @@ import numpy as np
 from bench_ingest import catalogue, measure
 from common import elasticsearch, make_vit_b32, timed
 from elasticsearch import Elasticsearch
-from scale_figures import exact_top_k, markdown_table, mib, p50_p95, recall_at_k
+from scale_figures import (
+    AnnRequest,
+    ann_requests,
+    exact_top_k,
+    markdown_table,
+    mib,
+    p50_p95,
+    recall_at_k,
+)
 
 from hybrid import es as es_ops
 from hybrid.embedding import SentenceTransformerEmbedder
 from hybrid.indexing.queue import batched
 from hybrid.mapping import VectorSpec
+from hybrid.query.builders import num_candidates_for
+from hybrid.query.request import DEFAULT_WINDOW
 from hybrid.schema import IMAGE_VECTOR
 from hybrid.search.gateway import ElasticsearchGateway
 from hybrid.search.service import SearchService
@@ -79,6 +92,7 @@ class IndexFigures:
     p50: float
     p95: float
     rescored: tuple[float, float, float] | None  # recall, p50, p95 with rescore_vector
+    sweep: list[tuple[AnnRequest, float, float, float]]  # request, recall@10, p50, p95
 
 
 # --- bulk path ------------------------------------------------------------------------------
@@ -159,21 +173,22 @@ def query_vectors(stored: np.ndarray, n: int, *, seed: int) -> np.ndarray:
 
 
 def ann(
-    client: Elasticsearch, alias: str, queries: np.ndarray, *, oversample: float | None = None
+    client: Elasticsearch, alias: str, queries: np.ndarray, request: AnnRequest
 ) -> tuple[list[list[str]], list[float]]:
-    """Ids of the raw kNN request's top ``K`` per query, and each request's milliseconds;
-    with ``oversample``, the quantized candidates are re-scored on the float vectors."""
+    """Ids of the top ``K`` of one kNN request shape per query, and each request's
+    milliseconds; with ``request.oversample``, the quantized candidates are re-scored on the
+    float vectors."""
     ids: list[list[str]] = []
     ms: list[float] = []
     for vector in queries:
         knn: dict[str, Any] = {
             "field": IMAGE_VECTOR,
             "query_vector": vector.tolist(),
-            "k": K,
-            "num_candidates": NUM_CANDIDATES,
+            "k": request.k,
+            "num_candidates": request.num_candidates,
         }
-        if oversample is not None:
-            knn["rescore_vector"] = {"oversample": oversample}
+        if request.oversample:
+            knn["rescore_vector"] = {"oversample": request.oversample}
         started = time.perf_counter()
         found = client.search(index=alias, knn=knn, size=K, source=False)
         ms.append((time.perf_counter() - started) * 1000)
@@ -193,21 +208,50 @@ def measure_index(
     stored = np.load(args.vectors, mmap_mode="r")
     queries = query_vectors(stored, args.queries, seed=args.seed)
     exact = exact_top_k(stored, queries, K)
-    ann(client, alias, queries[:10])  # warm-up: first requests load the graph's pages
+    quantized = index_type != "hnsw"
+    ann(client, alias, queries[:10], AnnRequest("warm-up", K, NUM_CANDIDATES))  # load the pages
 
-    def measured(oversample: float | None) -> tuple[float, float, float]:
-        found, ms = ann(client, alias, queries, oversample=oversample)
+    def measured(request: AnnRequest) -> tuple[float, float, float]:
+        found, ms = ann(client, alias, queries, request)
         rows = [[row_of[i] for i in hits] for hits in found]
         return (recall_at_k(rows, exact, K), *p50_p95(ms))
 
-    recall, p50, p95 = measured(None)
-    rescored = None if index_type == "hnsw" else measured(RESCORE_OVERSAMPLE)
+    recall, p50, p95 = measured(AnnRequest("raw", K, NUM_CANDIDATES))
+    rescore = AnnRequest("rescored", K, NUM_CANDIDATES, RESCORE_OVERSAMPLE)
+    rescored = measured(rescore) if quantized else None
+    requests = ann_requests(
+        K, candidates=args.num_candidates, oversample=RESCORE_OVERSAMPLE if quantized else 0.0
+    )
+    sweep = [(request, *measured(request)) for request in [*requests, served_request(quantized)]]
     docs = es_ops.count(client, alias)
     figures = IndexFigures(
-        index_type, docs, bulk_s, merge_s, store, vector, heap, rss, recall, p50, p95, rescored
+        index_type,
+        docs,
+        bulk_s,
+        merge_s,
+        store,
+        vector,
+        heap,
+        rss,
+        recall,
+        p50,
+        p95,
+        rescored,
+        sweep,
     )
     print(f"{index_type}: {figures}", flush=True)
     return figures, alias
+
+
+def served_request(quantized: bool) -> AnnRequest:
+    """The kNN leg as the service sends it with default settings: k = the fusion window."""
+    settings = Settings()
+    return AnnRequest(
+        "as served",
+        DEFAULT_WINDOW,
+        num_candidates_for(DEFAULT_WINDOW, cap=settings.max_num_candidates),
+        settings.rescore_oversample if quantized else 0.0,
+    )
 
 
 # --- modes ----------------------------------------------------------------------------------
@@ -284,6 +328,35 @@ def index_table(figures: list[IndexFigures]) -> str:
     return markdown_table(headers, rows)
 
 
+def sweep_table(figures: list[IndexFigures]) -> str:
+    """Recall@10 and latency per kNN request shape (``num_candidates``, rescoring, as served)."""
+    rows = [
+        (
+            f.index_type,
+            request.label,
+            request.k,
+            request.num_candidates,
+            request.oversample or "-",
+            f"{recall:.3f}",
+            p50,
+            p95,
+        )
+        for f in figures
+        for request, recall, p50, p95 in f.sweep
+    ]
+    headers = (
+        "index type",
+        "request",
+        "k",
+        "num_candidates",
+        "rescore oversample",
+        "recall@10",
+        "p50 ms",
+        "p95 ms",
+    )
+    return markdown_table(headers, rows)
+
+
 def modes_table(passes: list[bq.Pass]) -> str:
     """p50/p95 per mode and pass, with the ratios of item 1 (served/kNN, kNN/floor)."""
     rows = []
@@ -317,10 +390,14 @@ def options() -> argparse.Namespace:
     parser.add_argument("--segments", type=int, default=1, help="force-merge to this many")
     parser.add_argument("--heap", default="2g", help="heap of the local Elasticsearch node")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    parser.add_argument(
+        "--num-candidates", default="100,200,500,1000", help="recall sweep, k 10 (comma list)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="directory for the .npy (default: temporary)")
     args = parser.parse_args()
     args.index_types = args.index_types.split(",")
+    args.num_candidates = [int(n) for n in args.num_candidates.split(",")]
     return args
 
 
@@ -347,7 +424,8 @@ def main() -> None:
                     passes = modes(client, alias, url=url, model=model, args=args)
                 bq.drop_index(client, alias)
         print(f"\n{args.products:,} products\n")
-        print(worker_table(worker), "", index_table(indexes), "", modes_table(passes), sep="\n")
+        tables = (worker_table(worker), index_table(indexes), sweep_table(indexes))
+        print(*tables, modes_table(passes), sep="\n\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -6,10 +6,30 @@ No Elasticsearch and no model here, so ``tests/unit/test_bench_scale.py`` can pi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 EXACT_CHUNK = 20_000  # rows of the stored matrix per dot product: bounded memory at 1M
+
+
+@dataclass(frozen=True)
+class AnnRequest:
+    """One shape of kNN request: ``k``, ``num_candidates`` and ``rescore_vector`` oversample."""
+
+    label: str
+    k: int
+    num_candidates: int
+    oversample: float = 0.0  # 0: no rescore_vector
+
+
+def ann_requests(k: int, *, candidates: Sequence[int], oversample: float) -> list[AnnRequest]:
+    """The recall sweep: each ``num_candidates`` raw, then re-scored when ``oversample`` is set.
+
+    ``num_candidates`` below ``k`` is raised to ``k`` (Elasticsearch rejects less).
+    """
+    shapes = [("raw", 0.0)] + ([("rescored", oversample)] if oversample else [])
+    return [AnnRequest(label, k, max(k, n), over) for label, over in shapes for n in candidates]
 
 
 def exact_top_k(stored: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:

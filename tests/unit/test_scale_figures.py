@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from scale_figures import exact_top_k, markdown_table, recall_at_k
+from scale_figures import AnnRequest, ann_requests, exact_top_k, markdown_table, recall_at_k
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -31,6 +31,19 @@ def test_recall_counts_the_shared_rows_whatever_their_order() -> None:
     exact = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
     found = [[4, 3, 2, 1], [5, 9, 10, 11]]
     assert recall_at_k(found, exact, 4) == pytest.approx((1.0 + 0.25) / 2)
+
+
+def test_the_sweep_is_raw_then_rescored_per_candidate_count() -> None:
+    assert ann_requests(10, candidates=[5, 200], oversample=3.0) == [
+        AnnRequest("raw", 10, 10),  # never below k: Elasticsearch rejects it
+        AnnRequest("raw", 10, 200),
+        AnnRequest("rescored", 10, 10, 3.0),
+        AnnRequest("rescored", 10, 200, 3.0),
+    ]
+
+
+def test_float_vectors_get_no_rescored_rows() -> None:
+    assert [r.label for r in ann_requests(10, candidates=[100], oversample=0.0)] == ["raw"]
 
 
 def test_recall_of_no_queries_is_an_error() -> None:
