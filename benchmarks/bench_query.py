@@ -44,7 +44,7 @@ import statistics
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,12 +83,13 @@ MODES = (
     "hybrid_single",
     "hybrid_linear_minmax+qu",
     "served_boost",
+    "served_nofacets",
     "served",
 )
 SERVED_NOTE = (
     "served = the default request (linear z-score, understanding filter with visible "
     "relaxation, facets); served_boost = the same with understanding boost (the default before "
-    "issue 13); floor = the "
+    "issue 13); served_nofacets = served without the facet aggregation body; floor = the "
     "fastest kNN request Elasticsearch answers: the same text vector, k 10, num_candidates 100, "
     "_source false, sent raw through the client's transport"
 )
@@ -217,6 +218,8 @@ def request(mode: str, text: str, settings: Settings) -> SearchRequest:
     """The request of ``mode`` for ``text``: one page of ``PAGE`` hits."""
     if mode == "served":
         return SearchRequest.model_validate({"text": text, "size": PAGE})
+    if mode == "served_nofacets":
+        return SearchRequest.model_validate({"text": text, "size": PAGE, "facets": False})
     if mode == "served_boost":
         return SearchRequest.model_validate({"text": text, "size": PAGE, "understanding": "boost"})
     data = parse_mode(mode).request_data(_Query(text), size=PAGE)
@@ -258,11 +261,12 @@ def run_pass(
     warmup: list[str],
     *,
     cached: bool,
+    modes: Sequence[str] = MODES,
 ) -> Pass:
     """Time every mode of every service on every text, interleaved query by query."""
     runs = [
         (row_name(mode, label), service, mode)
-        for mode in MODES
+        for mode in modes
         for i, (label, service) in enumerate(services.items())
         if mode != "floor" or i == 0  # the floor runs no project code: once is enough
     ]
@@ -362,6 +366,9 @@ def options() -> argparse.Namespace:
         "--passes", default="model,cached", help="model (encode every query), cached, or both"
     )
     parser.add_argument(
+        "--modes", default=",".join(MODES), help="comma-separated modes to time (default: all)"
+    )
+    parser.add_argument(
         "--text-model",
         default="off",
         help="the text_model_knn leg: off, on (real all-MiniLM-L6-v2 query encoder) or off,on",
@@ -448,8 +455,9 @@ def run_size(
             for fetch in fetches
             for leg in legs
         }
+        modes = [mode for mode in MODES if mode in args.modes.split(",")]
         passes = [
-            run_pass(name, services, texts, warmup, cached=name == "cached")
+            run_pass(name, services, texts, warmup, cached=name == "cached", modes=modes)
             for name in args.passes.split(",")
         ]
         report(size, build, passes, encode_ms(embedder, texts))

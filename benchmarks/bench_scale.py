@@ -69,7 +69,7 @@ from hybrid.search.gateway import ElasticsearchGateway
 from hybrid.search.service import SearchService
 from hybrid.settings import Settings
 
-MODES = ("floor", "bm25", "knn", "served")
+MODES = ("floor", "bm25", "knn", "served_nofacets", "served")
 K = 10
 NUM_CANDIDATES = 100
 RESCORE_OVERSAMPLE = 3.0  # quantized types: k x 3 candidates re-scored on the float vectors
@@ -261,7 +261,6 @@ def modes(
     client: Elasticsearch, alias: str, *, url: str, model: str, args: argparse.Namespace
 ) -> list[bq.Pass]:
     """floor / BM25 / kNN / served on ``alias``, model-encoded and cached passes."""
-    bq.MODES = MODES  # run_pass reads the module's tuple
     embedder = SentenceTransformerEmbedder(model, device="cpu")
     texts = bq.query_texts(args.mode_queries + 10, seed=args.seed)
     settings = Settings(
@@ -271,7 +270,9 @@ def modes(
         settings, gateway=ElasticsearchGateway(client, alias), embedder=embedder
     )
     passes = [
-        bq.run_pass(name, {"": service}, texts[10:], texts[:10], cached=name == "cached")
+        bq.run_pass(
+            name, {"": service}, texts[10:], texts[:10], cached=name == "cached", modes=MODES
+        )
         for name in ("model", "cached")
     ]
     bq.report(args.products, {"load_s": 0, "merge_s": 0}, passes, bq.encode_ms(embedder, texts))
