@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from hybrid.query.builders import (
-    DEFAULT_MINIMUM_SHOULD_MATCH,
     Body,
     SourceFetch,
     bm25_body,
@@ -21,12 +20,12 @@ from hybrid.query.builders import (
     knn_clause,
     num_candidates_for,
     single_request_body,
-    text_clause,
 )
 from hybrid.query.facets import facet_aggs
 from hybrid.query.filters import Clause, split_facets, to_clauses
 from hybrid.query.legs import LEG_VECTOR_FIELD, KnnLeg, Leg
 from hybrid.query.request import Filters, SearchRequest
+from hybrid.query.text_match import text_match_clause
 from hybrid.schema import IMAGE_VECTOR
 
 #: The name of the facet body among a round's bodies (it is always the last one).
@@ -134,6 +133,9 @@ def facet_body(
 ) -> Body:
     """Facet counts over what the legs can return: BM25 matches or the nearest products.
 
+    The BM25 part is :func:`~hybrid.query.text_match.text_match_clause`: the same products as
+    the leg's scored clause, typo expansion only when the leg has it.
+
     Counted under the hard filters only; each facet's own aggregation is filtered by the
     *other* ticked facets (multi-select), see :func:`hybrid.query.facets.facet_aggs`.
     """
@@ -141,7 +143,7 @@ def facet_body(
     hard_clauses = to_clauses(hard) + list(inputs.exclude)
     should: list[dict[str, Any]] = []
     if text:
-        should.append(text_clause(text, minimum_should_match=DEFAULT_MINIMUM_SHOULD_MATCH))
+        should.append(text_match_clause(text, fuzzy=inputs.fuzzy))
     if image_vector is not None:
         knn = knn_clause(
             IMAGE_VECTOR,

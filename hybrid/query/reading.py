@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from hybrid.query.builders import DEFAULT_BOOSTS
 from hybrid.query.filters import Clause, colour_clause
 from hybrid.query.lexicon import MIN_FUZZY_LENGTH, material_words
 from hybrid.query.phrases import Negation, PricePhrase, extract_negations, extract_price
 from hybrid.query.request import Filters, UnderstandingMode
+from hybrid.query.text_match import DEFAULT_BOOSTS
 from hybrid.query.understanding import (
     FACET_FILTER_FIELD,
     MatchedSpan,

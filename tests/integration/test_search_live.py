@@ -99,3 +99,28 @@ def test_both_ways_of_fetching_products_return_the_same_page_whole_without_vecto
         # colour_family is absent for a colour label of no family; every demo product has these
         assert {"title", "description", "price", "category"} <= set(source)
         assert not {"image_vector", "text_vector", "text_model_vector"} & set(source)
+
+
+@pytest.mark.parametrize("fuzzy", [False, True])
+def test_the_facets_count_exactly_the_products_the_bm25_leg_can_match(
+    indexed: Settings, es: Elasticsearch, fuzzy: bool
+) -> None:
+    from hybrid.query.text_match import text_clause, text_match_clause
+
+    def matched(query: dict[str, object]) -> set[str]:
+        hits = es.search(index=indexed.index_alias, query=query, size=100, source=False)
+        return {hit["_id"] for hit in hits["hits"]["hits"]}
+
+    titles = [
+        hit["_source"]["title"]
+        for hit in es.search(index=indexed.index_alias, size=40)["hits"]["hits"]
+    ]
+    texts = ["trainers", "red trainers", "blue bag mug", "trainres", "red cotton lamp spoon"]
+    texts += [" ".join(title.split()[:n]) for title in titles[:6] for n in (2, 3, 4)]
+    sizes = []
+    for text in texts:
+        scored = text_clause(text, minimum_should_match="2<-34%", fuzzy=fuzzy)
+        counted = text_match_clause(text, fuzzy=fuzzy)
+        assert matched(scored) == matched(counted), text
+        sizes.append(len(matched(scored)))
+    assert any(0 < size < 40 for size in sizes)  # the sets are neither empty nor everything

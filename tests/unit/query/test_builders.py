@@ -226,11 +226,3 @@ def test_single_request_leaves_out_zero_weight_legs() -> None:
         single_request_body(None, {}, [], size=10, weights={}, k=10, num_candidates=100)
     with pytest.raises(ValueError, match="unknown vector field"):
         single_request_body(None, {"vec": [1.0]}, [], size=10, weights={}, k=10, num_candidates=100)
-
-
-def test_text_clause_without_fuzzy_keeps_the_exact_and_fallback_clauses() -> None:
-    from hybrid.query.builders import text_clause
-
-    queries = text_clause("red sneakers", minimum_should_match="2<-34%", fuzzy=False)["dis_max"]
-    assert [q["multi_match"].get("fuzziness") for q in queries["queries"]] == [None, None]
-    assert [q["multi_match"].get("boost") for q in queries["queries"]] == [None, 0.2]

@@ -38,6 +38,11 @@ def test_facets_count_under_the_hard_filters_only_with_a_checked_knn() -> None:
     knn = body["query"]["bool"]["should"][1]["knn"]
     assert (knn["filter"], knn["k"], knn["num_candidates"]) == (hard, 20, 100)
     assert "rescore_vector" not in knn  # counts need no exact scores
+    text = body["query"]["bool"]["should"][0]
+    assert text["bool"]["should"][1]["multi_match"]["fuzziness"]  # the legs have typos here
+    plain = RoundInputs(knn={}, should=[], window=20, candidate_cap=1000, fuzzy=False)
+    (counted,) = facet_body("red bag", None, FILTERS, plain)["query"]["bool"]["should"]
+    assert "fuzziness" not in counted["multi_match"]
     with pytest.raises(ValueError, match="NaN"):
         facet_body(None, [math.nan, 0.0], FILTERS, INPUTS)
 
