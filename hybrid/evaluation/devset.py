@@ -35,7 +35,7 @@ from hybrid.vocab import COLOUR_FAMILIES
 
 DEVSET_DIR: Final = Path(__file__).parent / "devsets"
 #: The dev sets ``hybrid eval --devset`` knows.
-DEVSETS: Final[tuple[str, ...]] = ("open_vocab", "open_vocab_blind")
+DEVSETS: Final[tuple[str, ...]] = ("open_vocab", "open_vocab_blind", "open_vocab_blind2")
 CONTROL_SUFFIX: Final = "~control"
 #: Where off-index photos of dev-set image queries are drawn, inside the catalogue directory.
 DEV_IMAGES_DIR: Final = "devset_images"
