@@ -186,6 +186,12 @@ class Settings(BaseSettings):
         "so the first search does not pay the model load.",
     )
     vocabulary_ttl: PositiveFloat = Field(default=300.0, description="Facet vocabulary cache (s).")
+    synonyms_file: Path | None = Field(
+        default=None,
+        description="The shop's own words for its categories and colours, one rule a line "
+        "('wellies, gumboots => category: Footwear > Boots'; hybrid/query/synonyms.py); read "
+        "when the search service starts.",
+    )
     rerank_window: PositiveInt = Field(
         default=50, description="Fused hits a pluggable post-fusion reranker may reorder."
     )

@@ -18,6 +18,7 @@ from hybrid.api.requestid import RequestIdMiddleware, install_log_context
 from hybrid.api.state import ApiState, Searcher
 from hybrid.indexing.records import ProductRecord
 from hybrid.query.request import SearchRequest
+from hybrid.query.synonyms import read_synonyms
 from hybrid.settings import Settings, get_settings
 
 DESCRIPTION = """Hybrid product search: BM25 + CLIP kNN + filters, fused in our code.
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, service: Searcher | None = N
             ``settings.warm_up`` is set (else on the first search).
     """
     settings = settings or get_settings()
+    read_synonyms(settings.synonyms_file)  # a malformed file stops the API here, not on a search
     state = ApiState(settings, service=service)
     app = FastAPI(
         title="Hybrid product search",

@@ -112,8 +112,9 @@ class _Stopwatch:
 
 
 def eval_settings(settings: Settings, catalog: Path) -> Settings:
-    """``settings`` with the catalogue as image root (its records use relative image paths)."""
-    return settings.model_copy(update={"image_root": catalog.resolve()})
+    """``settings`` with the catalogue as image root (its records use relative image paths),
+    and no shop synonyms file: the dev sets measure what the project reads on its own."""
+    return settings.model_copy(update={"image_root": catalog.resolve(), "synonyms_file": None})
 
 
 def prepare_index(

@@ -31,6 +31,7 @@ from hybrid.query.lexicon import (
     likeliest,
     nearest,
 )
+from hybrid.query.synonyms import ShopSynonyms
 from hybrid.schema import CATEGORY_SEPARATOR
 
 Facet = Literal["colour", "category", "brand"]
@@ -175,6 +176,7 @@ class FacetVocabulary:
         brands: Sequence[str],
         *,
         max_ngram: int = DEFAULT_MAX_NGRAM,
+        synonyms: ShopSynonyms | None = None,
     ) -> FacetVocabulary:
         """A vocabulary from the index's facet values plus :mod:`hybrid.vocab`.
 
@@ -185,11 +187,17 @@ class FacetVocabulary:
                 empty means every category of :data:`hybrid.vocab.CATEGORIES`.
             brands: brand names in the index (``brand`` terms).
             max_ngram: the longest phrase looked up, in tokens.
+            synonyms: the shop's own words (:mod:`hybrid.query.synonyms`), read like the shop
+                vocabulary's; a category the index does not hold is left out, like any other.
         """
         known = _known_paths(categories)
+        extra = synonyms or ShopSynonyms()
         table = cls.build(
-            colours=_colour_phrases(colours),
-            categories=_category_phrases(known),
+            colours=[*_colour_phrases(colours), *extra.colours],
+            categories=[
+                *_category_phrases(known),
+                *((text, path) for text, path in extra.categories if path in known),
+            ],
             brands=[brand for brand in brands if brand.strip()],
             max_ngram=max_ngram,
         )

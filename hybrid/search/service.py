@@ -43,6 +43,7 @@ from hybrid.query.lexicon import load_all
 from hybrid.query.plan import FACETS, RoundInputs, round_bodies
 from hybrid.query.reading import apply_reading, exclusion_clauses, read_query
 from hybrid.query.request import Filters, SearchRequest
+from hybrid.query.synonyms import read_synonyms
 from hybrid.query.tiers import lift
 from hybrid.query.understanding import (
     ParsedQuery,
@@ -118,6 +119,7 @@ class SearchService:
         self._text_embedder = text_embedder
         self._encoder: QueryEncoder | None = None
         self._vocab: tuple[float, FacetVocabulary] | None = None
+        self.synonyms = read_synonyms(settings.synonyms_file)
         self.reranker = reranker
         self.search_log = search_log or SearchLog.from_settings(settings)
         quantized = settings.vector_index_type in QUANTIZED_TYPES
@@ -158,7 +160,10 @@ class SearchService:
         if self._vocab is None or now - self._vocab[0] > self.settings.vocabulary_ttl:
             values = self.gateway.facet_values()
             vocab = FacetVocabulary.from_buckets(
-                colours=values["colours"], categories=values["categories"], brands=values["brands"]
+                colours=values["colours"],
+                categories=values["categories"],
+                brands=values["brands"],
+                synonyms=self.synonyms,
             )
             self._vocab = (now, vocab)
         return self._vocab[1]

@@ -9,6 +9,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from support.catalogue import index_demo_products
 
+from hybrid.errors import ConfigurationError
 from hybrid.query.request import SearchRequest
 from hybrid.search import SearchService
 from hybrid.search.gateway import ElasticsearchGateway
@@ -82,3 +83,26 @@ def test_with_a_photo_a_wordnet_category_gives_way_and_a_colour_name_is_required
     hits = _sources(response)
     assert hits
     assert all(s["category"] == product["category"] for s in hits)
+
+
+def test_the_shops_synonyms_file_makes_its_slang_a_category_filter(
+    settings: Settings, es: Elasticsearch, test_images: Path, tmp_path: Path
+) -> None:
+    index_demo_products(settings, es, test_images, 60, seed=5)
+    rules = tmp_path / "synonyms.txt"
+    rules.write_text("# this shop's words\nkickers, runarounds => category: Footwear > Sneakers\n")
+    gateway = ElasticsearchGateway(es, settings.index_alias)
+    request = SearchRequest(text="runarounds", size=3, explain=True)
+    plain = SearchService(settings, gateway=gateway).search(request)
+    assert not plain["understanding"]["filters_added"].get("category")  # unknown without it
+    shop = SearchService(settings.model_copy(update={"synonyms_file": rules}), gateway=gateway)
+    response = shop.search(request)
+    report = response["understanding"]
+    print("filters added:", report["filters_added"], "relaxed:", report["relaxed"])
+    assert report["filters_added"]["category"] == [SNEAKERS]
+    assert report["relaxed"] == []
+    hits = _sources(response)
+    assert len(hits) == 3 and all(s["category"] == SNEAKERS for s in hits)
+    rules.write_text("runarounds => colour: tealish\n")
+    with pytest.raises(ConfigurationError, match="line 1: 'tealish' is not a colour family"):
+        SearchService(settings.model_copy(update={"synonyms_file": rules}), gateway=gateway)

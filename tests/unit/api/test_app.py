@@ -45,3 +45,10 @@ def test_a_model_that_cannot_load_stops_the_start_up(tmp_path: Path) -> None:
     app = create_app(Settings(model=str(tmp_path / "no-such-model"), es_url="http://127.0.0.1:9"))
     with pytest.raises(HybridSearchError, match="no-such-model"), TestClient(app):
         pass
+
+
+def test_a_malformed_synonyms_file_stops_the_api_at_start(tmp_path: Path) -> None:
+    rules = tmp_path / "synonyms.txt"
+    rules.write_text("runarounds => category: Footwear > Sneakers\nrunarounds\n", encoding="utf-8")
+    with pytest.raises(HybridSearchError, match="line 2: expected"):
+        create_app(Settings(model="demo", es_url="http://127.0.0.1:9", synonyms_file=rules))
