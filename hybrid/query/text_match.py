@@ -44,42 +44,50 @@ FUZZY_MAX_EXPANSIONS: Final = 20
 FUZZY_PREFIX_LENGTH: Final = 1
 
 
+def _over_fields(
+    text: str,
+    boosts: Mapping[str, float] | None,
+    kind: str,
+    minimum_should_match: str | None,
+    **options: Any,
+) -> Clause:
+    """A ``multi_match`` of ``kind`` over the boosted text fields, with ``options`` added."""
+    weights = DEFAULT_BOOSTS if boosts is None else boosts
+    clause: dict[str, Any] = {
+        "query": text,
+        "type": kind,
+        "fields": [f"{field}^{boost:g}" for field, boost in weights.items()],
+        "operator": "or",
+        **options,
+    }
+    if minimum_should_match is not None:
+        clause["minimum_should_match"] = minimum_should_match
+    return {"multi_match": clause}
+
+
 def multi_match(
     text: str, boosts: Mapping[str, float] | None = None, *, minimum_should_match: str | None
 ) -> Clause:
     """The ``cross_fields`` ``multi_match`` clause over the boosted text fields."""
     if not text.strip():
         raise ValueError("BM25 needs non-empty text")
-    weights = DEFAULT_BOOSTS if boosts is None else boosts
-    clause: dict[str, Any] = {
-        "query": text,
-        "type": "cross_fields",
-        "fields": [f"{field}^{boost:g}" for field, boost in weights.items()],
-        "operator": "or",
-    }
-    if minimum_should_match is not None:
-        clause["minimum_should_match"] = minimum_should_match
-    return {"multi_match": clause}
+    return _over_fields(text, boosts, "cross_fields", minimum_should_match)
 
 
 def fuzzy_match(
     text: str, boosts: Mapping[str, float] | None = None, *, minimum_should_match: str | None
 ) -> Clause:
     """A ``best_fields`` ``multi_match`` with :data:`FUZZINESS`: "sneakres" finds "sneakers"."""
-    weights = DEFAULT_BOOSTS if boosts is None else boosts
-    clause: dict[str, Any] = {
-        "query": text,
-        "type": "best_fields",
-        "fields": [f"{field}^{boost:g}" for field, boost in weights.items()],
-        "operator": "or",
-        "fuzziness": FUZZINESS,
-        "prefix_length": FUZZY_PREFIX_LENGTH,
-        "max_expansions": FUZZY_MAX_EXPANSIONS,
-        "boost": FUZZY_BOOST,
-    }
-    if minimum_should_match is not None:
-        clause["minimum_should_match"] = minimum_should_match
-    return {"multi_match": clause}
+    return _over_fields(
+        text,
+        boosts,
+        "best_fields",
+        minimum_should_match,
+        fuzziness=FUZZINESS,
+        prefix_length=FUZZY_PREFIX_LENGTH,
+        max_expansions=FUZZY_MAX_EXPANSIONS,
+        boost=FUZZY_BOOST,
+    )
 
 
 def text_clause(
