@@ -359,8 +359,9 @@ def options() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--source-fetch",
-        default="page",
-        help="Settings.source_fetch values to compare side by side: page, legs or page,legs",
+        default=Settings.model_fields["source_fetch"].default,
+        help="Settings.source_fetch values to compare side by side: legs, page or legs,page "
+        "(default: the service's, so 'served' is the served request)",
     )
     parser.add_argument(
         "--passes", default="model,cached", help="model (encode every query), cached, or both"
