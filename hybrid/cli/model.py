@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from hybrid.cli.common import fail
-from hybrid.demo.model import EVAL_SEED, TRAIN_SEED
+from hybrid.demo.model import EVAL_SEED, TRAIN_EPOCHS, TRAIN_SEED
 from hybrid.errors import HybridSearchError
 from hybrid.settings import DEMO_MODEL
 from hybrid.weights import DEMO_MODEL_DIR
@@ -24,7 +24,7 @@ def train_demo(
     out: Annotated[Path, typer.Option(help="Model directory to (re)write.")] = DEMO_MODEL_DIR,
     *,
     n: Annotated[int, typer.Option(help="Training products.", min=16)] = 4000,
-    epochs: Annotated[int, typer.Option(help="Passes over the products.", min=1)] = 20,
+    epochs: Annotated[int, typer.Option(help="Passes over the products.", min=1)] = TRAIN_EPOCHS,
     seed: Annotated[int, typer.Option(help="Catalogue seed of the training products.")] = (
         TRAIN_SEED
     ),
@@ -33,6 +33,10 @@ def train_demo(
     ] = None,
     group_weight: Annotated[
         float | None, typer.Option(help="Weight of the same-model photo term (default: recipe's).")
+    ] = None,
+    shopper_views: Annotated[
+        int | None,
+        typer.Option(help="Extra shopper-style photos per product (default: recipe's).", min=0),
     ] = None,
     threads: Annotated[
         int, typer.Option(help="torch CPU threads (1 reproduces the shipped weights).", min=1)
@@ -52,6 +56,8 @@ def train_demo(
         options = replace(options, colourways=colourways)
     if group_weight is not None:
         options = replace(options, group_weight=group_weight)
+    if shopper_views is not None:
+        options = replace(options, shopper_views=shopper_views)
     try:
         report = train_demo_model(
             out, n_products=n, seed=seed, epochs=epochs, options=options, evaluate=evaluate
@@ -71,7 +77,7 @@ def evaluate(
     ),
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
 ) -> None:
-    """Print held-out text->image and image->image recall of an embedding model."""
+    """Print held-out text->image, image->image and shopper-photo figures of an embedding model."""
     from hybrid.demo.model.evaluate import evaluate_demo_model
     from hybrid.embedding import SentenceTransformerEmbedder
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hybrid.demo.catalog.truth import RGB, ColourLabel, ProductTruth
@@ -26,6 +26,10 @@ WRONG_COLOUR_RATE = 0.02
 VARIANT_SCALE_JITTER = 0.02
 VARIANT_OFFSET_JITTER = 0.02
 VARIANT_ANGLE_JITTER = 1.5
+# A shopper's photo of a product (:func:`shopper_layout`): turned up to this many degrees either
+# way from the catalogue's angle, and this share of its catalogue size.
+SHOPPER_ANGLE = 20.0
+SHOPPER_SCALE = (0.8, 1.0)
 
 _FRESH_FAMILY_RATE = 0.8  # a group's next colour is mostly of a family it lacks
 _LIGHT = 140  # luminance above which a colour counts as light
@@ -228,6 +232,24 @@ def jittered_layout(
         ),
         "angle": round(angle + rng.uniform(-VARIANT_ANGLE_JITTER, VARIANT_ANGLE_JITTER), 2),
     }
+
+
+def shopper_layout(rng: random.Random, truth: ProductTruth) -> ProductTruth:
+    """``truth`` as a shopper photographs it: turned up to :data:`SHOPPER_ANGLE` degrees
+    either way, a little smaller (:data:`SHOPPER_SCALE`) and anywhere in the frame.
+
+    The catalogue frames every product alike; a photo taken by hand does not. Used to train
+    the demo model and to measure it (:mod:`hybrid.demo.model.evaluate`); draws three numbers
+    from ``rng``."""
+    low, high = SHOPPER_SCALE
+    scale = round(truth.scale * rng.uniform(low, high), 3)
+    room = (1.0 - scale) / 2 * 0.9
+    return replace(
+        truth,
+        angle=round(truth.angle + rng.uniform(-SHOPPER_ANGLE, SHOPPER_ANGLE), 2),
+        scale=scale,
+        offset=(round(rng.uniform(-room, room), 3), round(rng.uniform(-room, room), 3)),
+    )
 
 
 def _colour_label(rng: random.Random, colour: ColourName) -> tuple[ColourLabel, str | None]:

@@ -17,7 +17,7 @@ import torch
 from transformers import AutoImageProcessor, AutoTokenizer
 
 from hybrid.demo.catalog import ProductTruth, build_record, iter_products, render_image
-from hybrid.demo.catalog.generate import jittered_layout
+from hybrid.demo.catalog.generate import jittered_layout, shopper_layout
 from hybrid.demo.model.captions import Caption, captions_for
 from hybrid.vocab import (
     CATEGORIES,
@@ -187,6 +187,7 @@ def build_training_set(
     *,
     module_dir: Path,
     backdrop_views: int = 0,
+    shopper_views: int = 0,
     seed: int = 0,
 ) -> TrainingSet:
     """Render, preprocess and tokenise every product.
@@ -198,7 +199,11 @@ def build_training_set(
         backdrop_views: extra photos of each product on another catalogue backdrop (one far
             enough from its colour): a white product always stands on a dark backdrop in the
             catalogue, and without these views the backdrop alone would group such products.
-        seed: fixes the backdrops drawn.
+        shopper_views: extra photos of each product as a shopper takes them (turned, smaller,
+            off centre: :func:`hybrid.demo.catalog.generate.shopper_layout`); the catalogue
+            frames every product alike, and without these views an uploaded photo lands among
+            products of other categories.
+        seed: fixes the backdrops and layouts drawn.
     """
     processor = AutoImageProcessor.from_pretrained(str(module_dir))  # type: ignore[no-untyped-call, unused-ignore]
     tokenizer = AutoTokenizer.from_pretrained(str(module_dir))
@@ -209,6 +214,7 @@ def build_training_set(
         [on_backdrop(truth, rng=rng, backdrops=backdrops) for truth in truths]
         for _ in range(backdrop_views)
     ]
+    views += [[shopper_layout(rng, truth) for truth in truths] for _ in range(shopper_views)]
     pixels = torch.stack([_pixels(processor, view) for view in views], dim=1)
     texts = [caption.text for product_captions in captions for caption in product_captions]
     tokens = tokenizer(

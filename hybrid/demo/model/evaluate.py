@@ -14,19 +14,31 @@ on 1001), with exact nearest neighbours over the model's normalised vectors:
   the share of queries with another colour of the same model (same ``group_id``) in the top 10.
   ``image_to_image_same_model_family_recall@10`` counts only a same-model product of the same
   colour family, over the queries that have one (variants rarely share a family).
+* **shopper photo -> catalogue**: every product photographed again as a shopper would
+  (:func:`hybrid.demo.catalog.generate.shopper_layout`: turned, smaller, off centre; one draw
+  per product, fixed by the seed) is a query against the catalogue photos, its own among them.
+  ``shopper_photo_own@10``: the share finding its own catalogue photo in the top 10;
+  ``shopper_photo_category@1``: the share whose nearest photo is of its category;
+  ``shopper_photo_anchored`` and ``shopper_photo_anchor_precision``: how often the 20 nearest
+  photos agree on a category (the rule of :mod:`hybrid.search.anchor`) and how often
+  that category is right.
 """
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from hybrid.demo.catalog import ProductTruth, iter_truths, render_image
+from hybrid.demo.catalog.generate import shopper_layout
 from hybrid.demo.model import EVAL_SEED
 from hybrid.demo.model.data import PHOTO_SIZE
 from hybrid.embedding import Embedder
+from hybrid.search.anchor import MIN_SHARE, NEIGHBOURS
 from hybrid.vocab import COLOURS, category_by_path
 
 
@@ -41,7 +53,7 @@ class _TextQuery:
 def evaluate_demo_model(
     embedder: Embedder, *, n_products: int = 600, seed: int = EVAL_SEED, k: int = 10
 ) -> dict[str, float | int]:
-    """Measure text->image and image->image retrieval on generated held-out products.
+    """Measure text->image, image->image and shopper-photo retrieval on held-out products.
 
     Args:
         embedder: the model under test.
@@ -57,6 +69,7 @@ def evaluate_demo_model(
     metrics: dict[str, float | int] = {"products": len(truths)}
     metrics.update(_text_to_image(embedder, truths, images, k=k))
     metrics.update(_image_to_image(truths, images, k=k))
+    metrics.update(_shopper_photos(embedder, truths, images, k=k, seed=seed))
     return metrics
 
 
@@ -120,6 +133,31 @@ def _image_to_image(
         f"image_to_image_same_model_recall@{k}": _share(model_hit, model_queries),
         "image_family_queries": int(family_queries.sum()),
         f"image_to_image_same_model_family_recall@{k}": _share(family_hit, family_queries),
+    }
+
+
+def _shopper_photos(
+    embedder: Embedder, truths: Sequence[ProductTruth], images: np.ndarray, *, k: int, seed: int
+) -> dict[str, float | int]:
+    rng = random.Random(f"shopper-photos-{seed}")  # noqa: S311 - reproducible, not secret
+    photos = [render_image(shopper_layout(rng, t), size=PHOTO_SIZE) for t in truths]
+    scores = embedder.encode_images(photos) @ images.T
+    own = np.arange(len(truths))
+    top = _top_k(scores, k)
+    nearest = np.argsort(-scores, axis=1)[:, :NEIGHBOURS]
+    category = np.array([truth.category for truth in truths])
+    anchored, right = 0, 0
+    for row, columns in enumerate(nearest):
+        found, count = Counter(category[columns]).most_common(1)[0]
+        if count >= MIN_SHARE * NEIGHBOURS:
+            anchored += 1
+            right += found == category[row]
+    return {
+        "shopper_photos": len(truths),
+        f"shopper_photo_own@{k}": float((top == own[:, None]).any(axis=1).mean()),
+        "shopper_photo_category@1": float((category[nearest[:, 0]] == category).mean()),
+        "shopper_photo_anchored": anchored / len(truths),
+        "shopper_photo_anchor_precision": right / anchored if anchored else 0.0,
     }
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.nn.functional as F  # noqa: N812 - the usual name
 
-from hybrid.demo.model import TRAIN_SEED
+from hybrid.demo.model import TRAIN_EPOCHS, TRAIN_SEED
 from hybrid.demo.model.data import (
     TrainingSet,
     build_training_set,
@@ -80,6 +80,8 @@ class TrainOptions:
         colourway_jitter: nudge the layout of each colourway as the catalogue does variants.
         backdrop_views: augmentation, extra photos of each product on other backdrops; each
             step shows one view at random.
+        shopper_views: augmentation, extra photos of each product turned, smaller and off
+            centre, as a shopper would take them.
         vocab_size: tokenizer vocabulary size target.
         threads: torch CPU threads; 1 reproduces the shipped weights bit for bit (more threads
             change the order of floating-point sums, and so the weights).
@@ -97,6 +99,7 @@ class TrainOptions:
     colourways: int = 2
     colourway_jitter: bool = True
     backdrop_views: int = 1
+    shopper_views: int = 1
     vocab_size: int = 2048
     threads: int = 1
 
@@ -156,7 +159,7 @@ def train_demo_model(
     *,
     n_products: int = 4000,
     seed: int = TRAIN_SEED,
-    epochs: int = 20,
+    epochs: int = TRAIN_EPOCHS,
     spec: DemoClipSpec | None = None,
     options: TrainOptions | None = None,
     evaluate: bool = True,
@@ -264,6 +267,7 @@ def _train(
             captions,
             module_dir=staging / MODULE_DIR,
             backdrop_views=options.backdrop_views,
+            shopper_views=options.shopper_views,
             seed=seed,
         )
         torch.manual_seed(seed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 import time
 from collections import Counter, defaultdict
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from hybrid.demo.catalog import ProductTruth, iter_products
+from hybrid.demo.catalog.generate import SHOPPER_ANGLE, SHOPPER_SCALE, shopper_layout
 from hybrid.errors import InvalidRequestError
 from hybrid.vocab import CATEGORIES, COLOURS, category_by_path, colour_family_of_word
 
@@ -166,3 +168,21 @@ def test_titles_use_category_synonyms_and_shop_colour_names(products: list[Produ
     assert all(len(used) >= 2 for used in nouns_used.values()), nouns_used
     with_colour = [r for r, t in products if t.colour_name.lower() in r["title"].lower()]
     assert len(with_colour) > len(products) / 2
+
+
+def test_a_shopper_photo_turns_shrinks_and_moves_the_product_within_the_frame(
+    products: list[Product],
+) -> None:
+    truths = [truth for _, truth in products]
+    draws = [shopper_layout(random.Random(7), truth) for truth in truths]
+    assert draws == [shopper_layout(random.Random(7), truth) for truth in truths]
+    turned = 0
+    for truth, photo in zip(truths, draws, strict=True):
+        assert (photo.id, photo.rgb, photo.category) == (truth.id, truth.rgb, truth.category)
+        assert abs(photo.angle - truth.angle) <= SHOPPER_ANGLE + 0.01
+        low, high = SHOPPER_SCALE
+        assert truth.scale * low - 0.001 <= photo.scale <= truth.scale * high + 0.001
+        room = (1.0 - photo.scale) / 2
+        assert all(abs(shift) <= room for shift in photo.offset)  # the product stays in frame
+        turned += abs(photo.angle - truth.angle) > 5
+    assert turned > len(truths) / 2  # most photos are turned well beyond a variant's jitter
