@@ -37,8 +37,12 @@ def test_typos_find_the_intended_products_in_bm25_and_hybrid(service: SearchServ
     assert _sources(raw) and all(s["category"] == SNEAKERS for s in _sources(raw))
     typed = service.search(SearchRequest(text="blakc sneakres", explain=True))
     assert typed["understanding"]["corrected"] == {"blakc": "black", "sneakres": "sneakers"}
+    # 60 products hold too few black sneakers for a page, so colour and category are relaxed
+    # and the rest of the page is ranked by the legs: the demo CLIP trained on shopper views
+    # puts a black boot third, the weights before it put three sneakers first.
     first = _sources(typed)[0]
     assert (first["category"], first["colour_family"]) == (SNEAKERS, "black")
+    assert typed["understanding"]["relaxed"] == ["colour_family", "category"]
     clean = service.search(SearchRequest(text="black sneakers"))
     assert [h["_id"] for h in typed["hits"]["hits"]] == [h["_id"] for h in clean["hits"]["hits"]]
 

@@ -236,7 +236,10 @@ def jittered_layout(
 
 def shopper_layout(rng: random.Random, truth: ProductTruth) -> ProductTruth:
     """``truth`` as a shopper photographs it: turned up to :data:`SHOPPER_ANGLE` degrees
-    either way, a little smaller (:data:`SHOPPER_SCALE`) and anywhere in the frame.
+    either way, a little smaller (:data:`SHOPPER_SCALE`) and anywhere in the frame. The
+    centre stays where the unturned product would fit; a turned one pushed to a corner may lose
+    a sliver to the frame's edge (about 8% of photos lose more than 1% of the product, none
+    more than 3%), as hand-held photos do.
 
     The catalogue frames every product alike; a photo taken by hand does not. Used to train
     the demo model and to measure it (:mod:`hybrid.demo.model.evaluate`); draws three numbers

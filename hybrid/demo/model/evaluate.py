@@ -149,7 +149,7 @@ def _shopper_photos(
     anchored, right = 0, 0
     for row, columns in enumerate(nearest):
         found, count = Counter(category[columns]).most_common(1)[0]
-        if count >= MIN_SHARE * NEIGHBOURS:
+        if count >= MIN_SHARE * len(columns):  # as anchor.py: a share of the hits found
             anchored += 1
             right += found == category[row]
     return {
