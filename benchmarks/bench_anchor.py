@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import random
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,7 +29,7 @@ from hybrid.demo.catalog import ProductTruth, iter_truths, render_image
 from hybrid.demo.catalog.generate import shopper_layout
 from hybrid.demo.model.data import PHOTO_SIZE
 from hybrid.embedding import Embedder, SentenceTransformerEmbedder
-from hybrid.search.anchor import MIN_SHARE, NEIGHBOURS
+from hybrid.search.anchor import MIN_SHARE, NEIGHBOURS, vote
 from hybrid.settings import DEMO_MODEL
 
 INDEX_SEED, INDEX_SIZE = 4242, 2000
@@ -52,10 +51,10 @@ def _report(name: str, scores: np.ndarray, wanted: np.ndarray, category: np.ndar
     for k, share in RULES:
         anchored = right = 0
         for row, columns in enumerate(nearest[:, :k]):
-            found, count = Counter(category[columns]).most_common(1)[0]
-            if count / k >= share:
+            voted = vote(list(category[columns]), out_of=k)
+            if voted is not None and voted[1] >= share:
                 anchored += 1
-                right += found == wanted[row]
+                right += voted[0] == wanted[row]
         served = "  (served)" if (k, share) == (NEIGHBOURS, MIN_SHARE) else ""
         print(
             f"  {k:10d}  {share:5.1f}  {anchored / len(wanted):8.3f}  "

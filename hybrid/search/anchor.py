@@ -52,13 +52,17 @@ def leaf(source: Mapping[str, Any] | None) -> str | None:
     return max(paths, key=len) if paths else None
 
 
+def vote(categories: Sequence[str], *, out_of: int) -> tuple[str, float] | None:
+    """The most common of ``categories`` and its share of ``out_of`` voters, if any voted."""
+    if not categories:
+        return None
+    category, count = Counter(categories).most_common(1)[0]
+    return category, count / out_of
+
+
 def majority(hits: Sequence[LegHit]) -> tuple[str, float] | None:
     """The most common leaf category among ``hits`` and its share, if any hit has one."""
-    leaves = [found for hit in hits if (found := leaf(hit.source))]
-    if not leaves:
-        return None
-    category, count = Counter(leaves).most_common(1)[0]
-    return category, count / len(hits)
+    return vote([found for hit in hits if (found := leaf(hit.source))], out_of=len(hits))
 
 
 def find_anchor(

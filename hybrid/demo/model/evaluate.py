@@ -27,7 +27,6 @@ on 1001), with exact nearest neighbours over the model's normalised vectors:
 from __future__ import annotations
 
 import random
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,7 +37,7 @@ from hybrid.demo.catalog.generate import shopper_layout
 from hybrid.demo.model import EVAL_SEED
 from hybrid.demo.model.data import PHOTO_SIZE
 from hybrid.embedding import Embedder
-from hybrid.search.anchor import MIN_SHARE, NEIGHBOURS
+from hybrid.search.anchor import MIN_SHARE, NEIGHBOURS, vote
 from hybrid.vocab import COLOURS, category_by_path
 
 
@@ -148,10 +147,10 @@ def _shopper_photos(
     category = np.array([truth.category for truth in truths])
     anchored, right = 0, 0
     for row, columns in enumerate(nearest):
-        found, count = Counter(category[columns]).most_common(1)[0]
-        if count >= MIN_SHARE * len(columns):  # as anchor.py: a share of the hits found
+        voted = vote(list(category[columns]), out_of=len(columns))
+        if voted is not None and voted[1] >= MIN_SHARE:  # the rule image + text search applies
             anchored += 1
-            right += found == category[row]
+            right += voted[0] == category[row]
     return {
         "shopper_photos": len(truths),
         f"shopper_photo_own@{k}": float((top == own[:, None]).any(axis=1).mean()),
