@@ -374,6 +374,11 @@ def options() -> argparse.Namespace:
         default="off",
         help="the text_model_knn leg: off, on (real all-MiniLM-L6-v2 query encoder) or off,on",
     )
+    parser.add_argument(
+        "--candidate-share",
+        default=str(Settings.model_fields["knn_candidate_share"].default),
+        help="Settings.knn_candidate_share values to compare side by side, e.g. 0,0.001",
+    )
     return parser.parse_args()
 
 
@@ -408,10 +413,13 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _label(fetch: str, leg: str, *, fetches: list[str], legs: list[str]) -> str:
+def _label(
+    fetch: str, leg: str, share: str, *, fetches: list[str], legs: list[str], shares: list[str]
+) -> str:
     """A service's row label: the settings compared side by side (none when nothing is)."""
     parts = [fetch] if len(fetches) > 1 else []
     parts += [f"tm-{leg}"] if len(legs) > 1 else []
+    parts += [f"share-{share}"] if len(shares) > 1 else []
     return " ".join(parts)
 
 
@@ -429,6 +437,7 @@ def run_size(
     """One size: build, time both passes, report, drop."""
     alias = f"bench-query-{size}"
     fetches, legs = args.source_fetch.split(","), args.text_model.split(",")
+    shares = args.candidate_share.split(",")
     text_embedder = SentenceTransformerEmbedder(MINILM_MODEL, device="cpu")
     spec = VectorSpec(
         model_id=embedder.model_id,
@@ -440,7 +449,7 @@ def run_size(
     try:
         build = build_index(client, alias, size, spec=spec, seed=args.seed, segments=args.segments)
         services = {
-            _label(fetch, leg, fetches=fetches, legs=legs): SearchService(
+            _label(fetch, leg, share, fetches=fetches, legs=legs, shares=shares): SearchService(
                 Settings(
                     es_url=url,
                     model=model,
@@ -448,6 +457,7 @@ def run_size(
                     index_alias=alias,
                     vector_index_type=args.index_type,
                     source_fetch=fetch,
+                    knn_candidate_share=float(share),
                 ),
                 gateway=ElasticsearchGateway(client, alias),
                 embedder=embedder,
@@ -455,6 +465,7 @@ def run_size(
             )
             for fetch in fetches
             for leg in legs
+            for share in shares
         }
         modes = [mode for mode in MODES if mode in args.modes.split(",")]
         passes = [

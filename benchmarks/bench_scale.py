@@ -222,8 +222,9 @@ def measure_index(
     requests = ann_requests(
         K, candidates=args.num_candidates, oversample=RESCORE_OVERSAMPLE if quantized else 0.0
     )
-    sweep = [(request, *measured(request)) for request in [*requests, served_request(quantized)]]
     docs = es_ops.count(client, alias)
+    served = [served_request(quantized, docs), *served_sweep(quantized, args.served_candidates)]
+    sweep = [(request, *measured(request)) for request in [*requests, *served]]
     figures = IndexFigures(
         index_type,
         docs,
@@ -243,15 +244,29 @@ def measure_index(
     return figures, alias
 
 
-def served_request(quantized: bool) -> AnnRequest:
-    """The kNN leg as the service sends it with default settings: k = the fusion window."""
+def served_request(quantized: bool, docs: int) -> AnnRequest:
+    """The kNN leg as the service sends it with default settings: k = the fusion window, and
+    ``num_candidates`` grown with the index's ``docs`` (``knn_candidate_share``)."""
     settings = Settings()
-    return AnnRequest(
-        "as served",
+    candidates = num_candidates_for(
         DEFAULT_WINDOW,
-        num_candidates_for(DEFAULT_WINDOW, cap=settings.max_num_candidates),
-        settings.rescore_oversample if quantized else 0.0,
+        cap=settings.max_num_candidates,
+        docs=docs,
+        share=settings.knn_candidate_share,
     )
+    return AnnRequest(
+        "as served", DEFAULT_WINDOW, candidates, settings.rescore_oversample if quantized else 0.0
+    )
+
+
+def served_sweep(quantized: bool, candidates: list[int]) -> list[AnnRequest]:
+    """The served shape (k = the fusion window, the settings' oversample) at other
+    ``num_candidates``: what a candidate count that grows with the index would buy."""
+    oversample = Settings().rescore_oversample if quantized else 0.0
+    return [
+        AnnRequest("served shape", DEFAULT_WINDOW, max(DEFAULT_WINDOW, n), oversample)
+        for n in candidates
+    ]
 
 
 # --- modes ----------------------------------------------------------------------------------
@@ -394,11 +409,17 @@ def options() -> argparse.Namespace:
     parser.add_argument(
         "--num-candidates", default="100,200,500,1000", help="recall sweep, k 10 (comma list)"
     )
+    parser.add_argument(
+        "--served-candidates",
+        default="",
+        help="num_candidates for the served shape, k = the fusion window (comma list)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="directory for the .npy (default: temporary)")
     args = parser.parse_args()
     args.index_types = args.index_types.split(",")
     args.num_candidates = [int(n) for n in args.num_candidates.split(",")]
+    args.served_candidates = [int(n) for n in args.served_candidates.split(",") if n]
     return args
 
 

@@ -178,6 +178,15 @@ class Settings(BaseSettings):
     # --- search --------------------------------------------------------------------------------
     max_size: PositiveInt = 100
     max_num_candidates: PositiveInt = 1000
+    knn_candidate_share: float = Field(
+        default=0.005,
+        ge=0,
+        le=1,
+        description="kNN legs explore at least this share of the index's documents "
+        "(num_candidates), so recall holds as the index grows: 500 candidates at 100k products "
+        "(where recall stops climbing), capped by max_num_candidates (1,000 from 200k). 0 keeps "
+        "the fixed max(2k, 100). See docs/scaling.md, 'kNN candidates that grow'.",
+    )
     max_result_window: PositiveInt = 1000
     search_timeout: PositiveFloat = 10.0
     warm_up: bool = Field(

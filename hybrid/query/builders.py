@@ -10,7 +10,7 @@ The BM25 leg's text clauses live in :mod:`hybrid.query.text_match`, facet aggreg
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from math import isfinite
+from math import ceil, isfinite
 from typing import Any, Final, Literal
 
 from hybrid.query.filters import Clause
@@ -44,21 +44,26 @@ def source_filter(fetch: SourceFetch = "legs") -> dict[str, Any]:
     return {"includes": list(LEG_SOURCE_FIELDS)}
 
 
-def num_candidates_for(k: int, *, cap: int) -> int:
-    """``num_candidates`` for a kNN leg returning ``k`` hits: ``max(k * 2, 100)``, capped.
+def num_candidates_for(k: int, *, cap: int, docs: int = 0, share: float = 0.0) -> int:
+    """``num_candidates`` for a kNN leg returning ``k`` hits: ``max(k * 2, 100, docs * share)``,
+    capped.
 
     HNSW is approximate: each shard explores ``num_candidates`` graph candidates and keeps the
     best ``k``. The served window is already wide (``k`` is the fusion window, 100 by default,
     not the page size), and on quantized indices ``rescore_vector`` gathers ``oversample * k``
-    candidates on top, so twice ``k`` (at least 100) is what the service has always sent; the
-    evaluation measured ANN recall@10 as served at 1.000 with it (README). ``cap``
-    (``settings.max_num_candidates``) bounds the latency of large windows. Elasticsearch
-    requires ``k <= num_candidates <= 10000``, so the result is never below ``k`` nor above
-    10000.
+    candidates on top, so twice ``k`` (at least 100) is the floor. The graph a query explores
+    grows with the index while those candidates do not, so recall falls with size
+    (docs/scaling.md: served recall@10 0.63 at 1M products with 200 candidates); ``share`` of
+    the index's ``docs`` (``settings.knn_candidate_share``) keeps the exploration in step.
+    ``cap`` (``settings.max_num_candidates``) bounds the latency. Elasticsearch requires
+    ``k <= num_candidates <= 10000``, so the result is never below ``k`` nor above 10000.
     """
     if k < 1:
         raise ValueError(f"k must be >= 1; got {k}")
-    wanted = min(max(k * 2, 100), cap, ES_MAX_NUM_CANDIDATES)
+    if docs < 0 or share < 0:
+        raise ValueError(f"docs and share must be >= 0; got {docs} and {share}")
+    grown = ceil(docs * share)
+    wanted = min(max(k * 2, 100, grown), cap, ES_MAX_NUM_CANDIDATES)
     return max(k, wanted)
 
 

@@ -49,6 +49,9 @@ class RoundInputs:
         should: understanding's boosts for the BM25 leg (empty when it filters or is off).
         window: hits per leg (``k``), already capped by ``max_num_candidates``.
         candidate_cap: ``settings.max_num_candidates``.
+        docs: documents behind the alias (0: unknown), and
+        candidate_share: ``settings.knn_candidate_share``: ``num_candidates`` grows with the
+            index (:func:`hybrid.query.builders.num_candidates_for`).
         oversample: ``rescore_vector`` oversampling for quantized indices (0 = off).
         source: what the legs' hits carry (``Settings.source_fetch``).
         exclude: ``must_not`` filter clauses from negations, added to every leg's filters
@@ -60,10 +63,19 @@ class RoundInputs:
     should: Sequence[Clause]
     window: int
     candidate_cap: int
+    docs: int = 0
+    candidate_share: float = 0.0
     oversample: float = 0.0
     source: SourceFetch = "legs"
     exclude: Sequence[Clause] = ()
     fuzzy: bool = True
+
+    @property
+    def num_candidates(self) -> int:
+        """``num_candidates`` of every kNN leg of the round."""
+        return num_candidates_for(
+            self.window, cap=self.candidate_cap, docs=self.docs, share=self.candidate_share
+        )
 
 
 def round_bodies(request: SearchRequest, filters: Filters, inputs: RoundInputs) -> RoundBodies:
@@ -103,7 +115,7 @@ def _leg_bodies(
             vector,
             clauses,
             k=inputs.window,
-            num_candidates=num_candidates_for(inputs.window, cap=inputs.candidate_cap),
+            num_candidates=inputs.num_candidates,
             size=inputs.window,
             oversample=inputs.oversample,
             source=inputs.source,
@@ -121,7 +133,7 @@ def _single_body(request: SearchRequest, clauses: list[Clause], inputs: RoundInp
         size=inputs.window,
         weights={str(leg): weight for leg, weight in leg_weights(request).items()},
         k=inputs.window,
-        num_candidates=num_candidates_for(inputs.window, cap=inputs.candidate_cap),
+        num_candidates=inputs.num_candidates,
         should=list(inputs.should),
         oversample=inputs.oversample,
         source=inputs.source,
@@ -150,7 +162,7 @@ def facet_body(
             image_vector,
             hard_clauses,
             k=inputs.window,
-            num_candidates=num_candidates_for(inputs.window, cap=inputs.candidate_cap),
+            num_candidates=inputs.num_candidates,
         )
         should.append({"knn": knn})
     query = {"bool": {"filter": hard_clauses, "should": should, "minimum_should_match": 1}}

@@ -35,6 +35,10 @@ class SearchGateway(Protocol):
         """The index's own colour labels, categories and brands."""
         ...
 
+    def doc_count(self) -> int:
+        """Documents behind the alias, as of the last refresh."""
+        ...
+
 
 class ElasticsearchGateway:
     """The production gateway: :mod:`hybrid.es` on one client and alias."""
@@ -58,3 +62,7 @@ class ElasticsearchGateway:
     def facet_values(self) -> dict[str, list[str]]:
         """See :func:`hybrid.es.facet_values`."""
         return es_ops.facet_values(self.client, self.alias)
+
+    def doc_count(self) -> int:
+        """See :func:`hybrid.es.count`."""
+        return es_ops.count(self.client, self.alias)

@@ -119,6 +119,7 @@ class SearchService:
         self._text_embedder = text_embedder
         self._encoder: QueryEncoder | None = None
         self._vocab: tuple[float, FacetVocabulary] | None = None
+        self._docs: tuple[float, int] | None = None
         self.synonyms = read_synonyms(settings.synonyms_file)
         self.reranker = reranker
         self.search_log = search_log or SearchLog.from_settings(settings)
@@ -167,6 +168,14 @@ class SearchService:
             )
             self._vocab = (now, vocab)
         return self._vocab[1]
+
+    def doc_count(self) -> int:
+        """Documents behind the alias, refreshed every ``vocabulary_ttl`` seconds (kNN legs
+        explore more candidates as the index grows: ``settings.knn_candidate_share``)."""
+        now = time.monotonic()
+        if self._docs is None or now - self._docs[0] > self.settings.vocabulary_ttl:
+            self._docs = (now, self.gateway.doc_count())
+        return self._docs[1]
 
     def search(self, request: SearchRequest) -> dict[str, Any]:
         """Run ``request``; the response is shaped like Elasticsearch's ``_search``."""
@@ -328,6 +337,8 @@ class SearchService:
             should=understood.should,
             window=min(request.effective_window, self.settings.max_num_candidates),
             candidate_cap=self.settings.max_num_candidates,
+            docs=self.doc_count() if self.settings.knn_candidate_share else 0,
+            candidate_share=self.settings.knn_candidate_share,
             oversample=self.oversample,
             source=self.settings.source_fetch,
             exclude=understood.exclude,

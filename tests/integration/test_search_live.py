@@ -52,6 +52,17 @@ def test_knn_scores_on_a_quantized_index_are_exact_cosines(
     assert scores == sorted(scores, reverse=True)
 
 
+def test_the_service_knows_how_many_products_its_knn_legs_search(
+    indexed: Settings, es: Elasticsearch
+) -> None:
+    # kNN legs explore a share of the index (settings.knn_candidate_share): the size comes from
+    # the real count behind the alias.
+    service = SearchService(indexed, gateway=ElasticsearchGateway(es, indexed.index_alias))
+    assert service.doc_count() == 40
+    hits = service.search(SearchRequest(text="red trainers", size=40))["hits"]["hits"]
+    assert len(hits) == 40
+
+
 def test_bm25_only_requests_never_call_the_model(indexed: Settings, es: Elasticsearch) -> None:
     embedder = CountingEmbedder(get_embedder(indexed))
     service = SearchService(

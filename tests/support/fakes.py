@@ -81,11 +81,14 @@ class RecordingGateway:
         respond: Responder | None = None,
         vectors: dict[str, dict[str, list[float]]] | None = None,
         vocabulary: dict[str, list[str]] | None = None,
+        docs: int = 0,
     ) -> None:
         self.alias = alias
+        self.docs = docs
         self.rounds: list[list[dict[str, Any]]] = []
         self.stored: dict[str, dict[str, Any]] = {}
         self.source_reads: list[list[str]] = []
+        self.doc_counts = 0
         self._respond = respond or (lambda body: {"hits": {"hits": []}})
         self._vectors = vectors or {}
         self._vocabulary = vocabulary or {"colours": [], "categories": [], "brands": []}
@@ -116,6 +119,10 @@ class RecordingGateway:
 
     def facet_values(self) -> dict[str, list[str]]:
         return self._vocabulary
+
+    def doc_count(self) -> int:
+        self.doc_counts += 1
+        return self.docs
 
 
 def hits(*ids_and_scores: tuple[str, float], **source: Any) -> dict[str, Any]:

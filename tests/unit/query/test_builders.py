@@ -177,6 +177,33 @@ def test_num_candidates(k: int, cap: int, expected: int) -> None:
     assert num_candidates_for(k, cap=cap) == expected
 
 
+@pytest.mark.parametrize(
+    ("docs", "share", "cap", "expected"),
+    [
+        (0, 0.001, 1000, 200),  # unknown size: the floor max(2k, 100)
+        (2_000, 0.001, 1000, 200),  # small index: the floor
+        (500_000, 0.001, 1000, 500),
+        (1_000_000, 0.001, 1000, 1000),
+        (5_000_000, 0.001, 1000, 1000),  # the operator's cap
+        (5_000_000, 0.001, 20_000, 5000),
+        (50_000_000, 0.001, 20_000, 10_000),  # Elasticsearch's limit
+        (1_000_000, 0.0, 1000, 200),  # share 0: fixed
+        (1_234, 0.5, 1000, 617),  # rounded up
+    ],
+)
+def test_num_candidates_grow_with_the_index(
+    docs: int, share: float, cap: int, expected: int
+) -> None:
+    assert num_candidates_for(100, cap=cap, docs=docs, share=share) == expected
+
+
+def test_num_candidates_refuse_a_negative_size_or_share() -> None:
+    with pytest.raises(ValueError, match=">= 0"):
+        num_candidates_for(10, cap=1000, docs=-1, share=0.001)
+    with pytest.raises(ValueError, match=">= 0"):
+        num_candidates_for(10, cap=1000, docs=10, share=-0.1)
+
+
 def test_single_request_sums_legs_with_weights_as_boosts() -> None:
     body = single_request_body(
         "red sneakers",

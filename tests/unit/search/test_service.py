@@ -59,6 +59,30 @@ def test_quantized_indices_ask_elasticsearch_to_rescore() -> None:
     assert body["knn"]["rescore_vector"] == {"oversample": settings.rescore_oversample}
 
 
+def test_knn_candidates_grow_with_the_index_and_its_size_is_read_once_per_ttl() -> None:
+    gateway = RecordingGateway(docs=700_000)
+    service = _service(gateway, knn_candidate_share=0.001, vocabulary_ttl=3600)
+    request = SearchRequest(
+        text="shoes", legs=frozenset({"image_knn"}), facets=False, understanding="off"
+    )
+    service.search(request)
+    gateway.docs = 5_000_000  # grew, but the cached size holds until the ttl passes
+    service.search(request)
+    assert [r[0]["knn"]["num_candidates"] for r in gateway.rounds] == [700, 700]
+    assert gateway.doc_counts == 1
+    fresh = _service(gateway, knn_candidate_share=0.001, vocabulary_ttl=3600)
+    fresh.search(request)
+    assert gateway.rounds[-1][0]["knn"]["num_candidates"] == 1000  # max_num_candidates
+
+
+def test_with_no_candidate_share_the_index_size_is_never_read() -> None:
+    gateway = RecordingGateway(docs=5_000_000)
+    service = _service(gateway, knn_candidate_share=0.0)
+    service.search(SearchRequest(text="shoes", legs=frozenset({"image_knn"}), facets=False))
+    assert gateway.rounds[0][0]["knn"]["num_candidates"] == 200
+    assert gateway.doc_counts == 0
+
+
 def test_bm25_only_sends_no_vector_and_never_calls_the_model() -> None:
     gateway = RecordingGateway()
     embedder = HashEmbedder()
