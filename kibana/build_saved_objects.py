@@ -188,7 +188,7 @@ def searches() -> list[dict[str, Any]]:
         *("has_image_vector", "image_count", "image_colour_agrees"),
     ]
     log_columns = [
-        *("query", "image_given", "understood", "understood_facets", "filters"),
+        *("query", "image_given", "understood", "understood_facets", "unread_words", "filters"),
         *("relaxations", "total_hits", "zero_results", "latency_ms", "request_id"),
         "fused_top10",
     ]
@@ -336,6 +336,13 @@ def searchlog_panels() -> list[dict[str, Any]]:
                 "n": count(),
             },
             visualization=xy("t", ["n"], split="u"),
+        ),
+        lens(
+            "hybrid-lens-unread-words",
+            "Words nothing read (candidates for the synonyms file)",
+            view=SEARCHLOG,
+            columns={"w": terms("unread_words", "n", size=30), "n": count()},
+            visualization=table(["w", "n"]),
         ),
         lens(
             "hybrid-lens-relaxed",

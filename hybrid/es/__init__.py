@@ -57,6 +57,7 @@ from hybrid.es.searchlog import (
     ensure_searchlog_template,
     searchlog_indices,
     searchlog_summary,
+    unread_words,
 )
 
 __all__ = [
@@ -95,5 +96,6 @@ __all__ = [
     "stored_versions",
     "swap_alias",
     "translated",
+    "unread_words",
     "write_rejects",
 ]

@@ -18,9 +18,17 @@ from hybrid.mapping import searchlog_day, searchlog_pattern, searchlog_template
 
 
 def ensure_searchlog_template(client: Elasticsearch, alias: str) -> None:
-    """Put the template of ``<alias>-searchlog-*``, so each day's index is created as mapped."""
+    """Put the template of ``<alias>-searchlog-*``, so each day's index is created as mapped,
+    and add fields a newer mapping brings to the days already created (the mapping is strict:
+    today's index would refuse every document that carries a field it lacks)."""
+    template = searchlog_template(alias)
     with translated(f"preparing the search log of {alias!r}"):
-        client.indices.put_index_template(name=f"{alias}-searchlog", **searchlog_template(alias))
+        client.indices.put_index_template(name=f"{alias}-searchlog", **template)
+        client.options(ignore_status=404).indices.put_mapping(
+            index=searchlog_pattern(alias),
+            properties=template["template"]["mappings"]["properties"],
+            allow_no_indices=True,
+        )
 
 
 def append_searchlog(client: Elasticsearch, entries: Sequence[tuple[str, dict[str, Any]]]) -> int:
@@ -76,3 +84,37 @@ def searchlog_summary(client: Elasticsearch, alias: str) -> dict[str, int]:
         )
     zero = response.get("aggregations", {}).get("zero", {}).get("doc_count", 0)
     return {"searches": int(response["hits"]["total"]["value"]), "zero_results": int(zero)}
+
+
+def unread_words(
+    client: Elasticsearch, alias: str, *, days: int, top: int, now: str = "now"
+) -> list[dict[str, Any]]:
+    """The words understanding did not read, most searched first, over the last ``days`` days:
+    ``{"word", "searches", "zero_results", "relaxed"}`` per word (counts of searches)."""
+    aggs = {
+        "words": {
+            "terms": {"field": "unread_words", "size": top},
+            "aggs": {
+                "zero": {"filter": {"term": {"zero_results": True}}},
+                "relaxed": {"filter": {"term": {"relaxed": True}}},
+            },
+        }
+    }
+    since = {"range": {"timestamp": {"gte": f"{now}-{days}d/d"}}}
+    with translated(f"reading the unread words of {alias!r}'s search log"):
+        client.options(ignore_status=404).indices.refresh(
+            index=searchlog_pattern(alias), allow_no_indices=True
+        )
+        response = client.search(
+            index=searchlog_pattern(alias), size=0, query=since, aggs=aggs, allow_no_indices=True
+        )
+    buckets = response.get("aggregations", {}).get("words", {}).get("buckets", [])
+    return [
+        {
+            "word": str(bucket["key"]),
+            "searches": int(bucket["doc_count"]),
+            "zero_results": int(bucket["zero"]["doc_count"]),
+            "relaxed": int(bucket["relaxed"]["doc_count"]),
+        }
+        for bucket in buckets
+    ]

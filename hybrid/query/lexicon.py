@@ -74,6 +74,14 @@ def english_words() -> frozenset[str]:
 
 
 @cache
+def stop_words() -> frozenset[str]:
+    """English stop words ("the", "for", "with"): scikit-learn's list, generated into
+    ``hybrid/data/stop_words.txt`` by ``scripts/gen_stop_words.py``."""
+    text = resources.files("hybrid.data").joinpath("stop_words.txt").read_text("utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+@cache
 def material_words() -> frozenset[str]:
     """Every word of the shop's materials ("stainless steel" gives "stainless" and "steel")."""
     return frozenset(word for material in vocab.MATERIALS for word in material.split())
@@ -85,6 +93,7 @@ def load_all() -> None:
     extra_colour_names()
     category_words()
     english_words()
+    stop_words()
     material_words()
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from hybrid.query.filters import Clause, colour_clause
-from hybrid.query.lexicon import MIN_FUZZY_LENGTH, material_words
+from hybrid.query.lexicon import MIN_FUZZY_LENGTH, material_words, stop_words
 from hybrid.query.phrases import Negation, PricePhrase, extract_negations, extract_price
 from hybrid.query.request import Filters, UnderstandingMode
 from hybrid.query.text_match import DEFAULT_BOOSTS
@@ -55,7 +55,7 @@ class Reading:
         excluded_words: other negated words (excluded from the text fields).
         corrected: typo -> correction.
         notes: readings chosen from context, in words ("'leather' read as a material").
-        unplaced: see the property.
+        unplaced, unread: see the properties.
     """
 
     original: str
@@ -76,6 +76,15 @@ class Reading:
             for t in tokenize(self.text)
             if t.norm not in placed and len(t.norm) >= MIN_FUZZY_LENGTH and t.norm.isalpha()
         ]
+
+    @property
+    def unread(self) -> list[str]:
+        """The shopper's words understanding did not read: ``unplaced`` less stop words and
+        materials, once each ("black docs" -> ["docs"]). The search log counts them
+        (``unread_words``), so a shop sees which of its shoppers' words to add to its synonyms
+        file."""
+        skipped = stop_words() | material_words()
+        return list(dict.fromkeys(word for word in self.unplaced if word not in skipped))
 
 
 def _negated(negation: Negation, vocab: FacetVocabulary) -> tuple[list[MatchedSpan], int]:
@@ -243,6 +252,7 @@ def apply_reading(
         "corrected": dict(reading.corrected),
         "notes": list(reading.notes),
         "excluded": _excluded_by_field(reading),
+        "unread": reading.unread if report.mode != "off" else [],
     }
     if reading.text != reading.original:
         update["text_sent"] = reading.text

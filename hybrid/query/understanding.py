@@ -96,6 +96,8 @@ class UnderstandingReport(BaseModel):
             every leg unless the request already filters on price; relaxed only visibly).
         excluded: Filters field (or ``text``) -> values excluded by a negation.
         corrected: typo -> the vocabulary word it was read as.
+        unread: the shopper's words nothing read (stop words and materials left out), in the
+            search log as ``unread_words``: what a shop's synonyms file could add.
         notes: readings chosen from context ("'leather' read as a material, not a colour").
         text_sent: the text given to BM25 and the model, when it differs from the query.
     """
@@ -111,6 +113,7 @@ class UnderstandingReport(BaseModel):
     price: dict[str, Any] | None = None
     excluded: dict[str, list[str]] = Field(default_factory=dict)
     corrected: dict[str, str] = Field(default_factory=dict)
+    unread: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     text_sent: str | None = None
 

@@ -6,6 +6,7 @@ server that accepts connections and never answers (the log's client waits for it
 
 from __future__ import annotations
 
+import json
 import socket
 import statistics
 import threading
@@ -26,7 +27,8 @@ from typer.testing import CliRunner
 from hybrid import es as es_ops
 from hybrid.api import create_app
 from hybrid.cli import app
-from hybrid.mapping import searchlog_index, searchlog_pattern
+from hybrid.errors import IndexingError
+from hybrid.mapping import searchlog_index, searchlog_pattern, searchlog_template
 from hybrid.query.request import SearchRequest
 from hybrid.search import SearchService
 from hybrid.search.gateway import ElasticsearchGateway
@@ -198,3 +200,52 @@ def test_prune_deletes_the_days_before_the_kept_ones(
     assert es.indices.exists(index=recent)
     mapping = es.indices.get_mapping(index=recent)[recent]["mappings"]
     assert mapping["properties"]["zero_results"]["type"] == "boolean"  # the template applied
+
+
+def test_the_words_nothing_read_are_counted_for_the_synonyms_file(
+    indexed: Settings, es: Elasticsearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = SearchService(indexed, gateway=ElasticsearchGateway(es, indexed.index_alias))
+    assert service.search_log is not None
+    shown = service.search(SearchRequest(text="comfy black chucks"))
+    nothing = service.search(SearchRequest(text="chucks", filters={"brand": ["No Such Brand"]}))
+    service.search(SearchRequest(text="black sneakers"))
+    service.search_log.close()
+    assert shown["understanding"]["unread"] == ["comfy", "chucks"]
+    monkeypatch.setenv("HYBRID_ES_URL", indexed.effective_es_url)
+    monkeypatch.setenv("HYBRID_INDEX_ALIAS", indexed.index_alias)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["searchlog", "unread", "--days", "1", "--json"])
+        table = CliRunner().invoke(app, ["searchlog", "unread"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    print(table.output)
+    words = {row["word"]: row for row in json.loads(result.output)["words"]}
+    assert set(words) == {"chucks", "comfy"}
+    relaxed = sum(bool(r["understanding"]["relaxed"]) for r in (shown, nothing))
+    assert words["chucks"] == {
+        "word": "chucks",
+        "searches": 2,
+        "zero_results": 1,
+        "relaxed": relaxed,
+    }
+    assert words["comfy"]["searches"] == 1
+    assert "chucks" in table.output
+
+
+def test_a_day_logged_before_a_new_field_takes_it(indexed: Settings, es: Elasticsearch) -> None:
+    # Today's index was created with the first mapping (strict, no unread_words): preparing the
+    # log adds the field, so today's searches are not refused until tomorrow's index.
+    alias = indexed.index_alias
+    today = searchlog_index(alias, datetime.now(UTC).date())
+    old = searchlog_template(alias)["template"]
+    del old["mappings"]["properties"]["unread_words"]
+    es.indices.create(index=today, **old)
+    client = es_ops.make_client(indexed)
+    doc = {"timestamp": f"{datetime.now(UTC).date()}", "query": "x", "unread_words": ["x"]}
+    with pytest.raises(IndexingError):
+        es_ops.append_searchlog(client, [(today, doc)])
+    es_ops.ensure_searchlog_template(client, alias)
+    assert es_ops.append_searchlog(client, [(today, doc)]) == 1

@@ -39,6 +39,7 @@ EXPECTED_PANELS = {
     "Zero-result queries",
     "Top queries",
     "Understood vs not",
+    "Words nothing read (candidates for the synonyms file)",
     "Relaxed searches (understood filters dropped)",
     "Each leg's share of the top 10",
     "Latency percentiles",

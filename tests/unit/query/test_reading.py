@@ -138,3 +138,18 @@ def test_only_unplaced_long_words_ask_for_fuzzy_matching(shop: FacetVocabulary) 
     assert read_query("red sneakers", shop, mode="boost").unplaced == []
     assert read_query("blakc sneakres", shop, mode="boost").unplaced == []  # corrected
     assert read_query("comfy red sneakers", shop, mode="boost").unplaced == ["comfy"]
+
+
+def test_unread_words_are_the_shoppers_words_nothing_read(shop: FacetVocabulary) -> None:
+    reading = read_query("comfy black chucks for the beach, comfy", shop, mode="filter")
+    assert reading.unread == ["comfy", "chucks", "beach"]  # stop words out, each word once
+    # Read words, typos corrected into read words, materials and price phrases are not unread.
+    assert read_query("blakc leather sneakres under 40", shop, mode="filter").unread == []
+    _, report = apply_reading(reading, Filters(), UnderstandingReport(mode="filter"))
+    assert report.unread == ["comfy", "chucks", "beach"]
+
+
+def test_with_understanding_off_nothing_is_called_unread(shop: FacetVocabulary) -> None:
+    reading = read_query("black chucks", shop, mode="off")
+    _, report = apply_reading(reading, Filters(), UnderstandingReport(mode="off"))
+    assert report.unread == []

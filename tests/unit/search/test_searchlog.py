@@ -34,12 +34,13 @@ def _event(**overrides: Any) -> SearchEvent:
     values: dict[str, Any] = {
         "timestamp": NOW,
         "request_id": "req-1",
-        "request": SearchRequest(text="maroon sneakers"),
+        "request": SearchRequest(text="comfy maroon sneakers"),
         "report": UnderstandingReport(
             mode="boost",
             matched_spans=[MatchedSpan("maroon", "colour", "red")],
             boosted={"colour_family": ["red"]},
             relaxed=["category"],
+            unread=["comfy"],
         ),
         "legs": {
             "bm25": [LegHit("a", 7.5, 1), LegHit("b", 3.0, 2)],
@@ -81,7 +82,7 @@ def test_the_log_document_says_what_the_search_did() -> None:
         "timestamp": "2026-12-03T06:30:00+00:00",
         "request_id": "req-1",
         "alias": "shop",
-        "query": "maroon sneakers",
+        "query": "comfy maroon sneakers",
         "image_given": False,
         "understanding_mode": "boost",
         "understood": True,
@@ -89,6 +90,7 @@ def test_the_log_document_says_what_the_search_did() -> None:
         "filters": ["brand:Velora", "price.lte:100.0", "in_stock:false"],
         "relaxed": True,
         "relaxations": ["category"],
+        "unread_words": ["comfy"],
         "legs": {
             "bm25": {"hits": 2, "top_score": 7.5, "top10": 2},
             "image_knn": {"hits": 1, "top_score": 0.8, "top10": 1},
