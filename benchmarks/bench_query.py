@@ -414,7 +414,7 @@ def main() -> None:
 
 
 def _label(
-    fetch: str, leg: str, share: str, *, fetches: list[str], legs: list[str], shares: list[str]
+    fetch: str, leg: str, *, share: str, fetches: list[str], legs: list[str], shares: list[str]
 ) -> str:
     """A service's row label: the settings compared side by side (none when nothing is)."""
     parts = [fetch] if len(fetches) > 1 else []
@@ -449,7 +449,9 @@ def run_size(
     try:
         build = build_index(client, alias, size, spec=spec, seed=args.seed, segments=args.segments)
         services = {
-            _label(fetch, leg, share, fetches=fetches, legs=legs, shares=shares): SearchService(
+            _label(
+                fetch, leg, share=share, fetches=fetches, legs=legs, shares=shares
+            ): SearchService(
                 Settings(
                     es_url=url,
                     model=model,

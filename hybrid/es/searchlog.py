@@ -19,16 +19,21 @@ from hybrid.mapping import searchlog_day, searchlog_pattern, searchlog_template
 
 def ensure_searchlog_template(client: Elasticsearch, alias: str) -> None:
     """Put the template of ``<alias>-searchlog-*``, so each day's index is created as mapped,
-    and add fields a newer mapping brings to the days already created (the mapping is strict:
-    today's index would refuse every document that carries a field it lacks)."""
+    and give the days already created the fields a newer mapping brings (the mapping is
+    strict: today's index would refuse every document carrying a field it lacks). Only missing
+    fields are added, so a field whose type changed never blocks the log."""
     template = searchlog_template(alias)
+    wanted = template["template"]["mappings"]["properties"]
     with translated(f"preparing the search log of {alias!r}"):
         client.indices.put_index_template(name=f"{alias}-searchlog", **template)
-        client.options(ignore_status=404).indices.put_mapping(
-            index=searchlog_pattern(alias),
-            properties=template["template"]["mappings"]["properties"],
-            allow_no_indices=True,
+        found = client.options(ignore_status=404).indices.get_mapping(
+            index=searchlog_pattern(alias), allow_no_indices=True
         )
+        for index, body in (found.body or {}).items():
+            have = body.get("mappings", {}).get("properties", {})
+            missing = {name: spec for name, spec in wanted.items() if name not in have}
+            if missing:
+                client.indices.put_mapping(index=index, properties=missing)
 
 
 def append_searchlog(client: Elasticsearch, entries: Sequence[tuple[str, dict[str, Any]]]) -> int:
@@ -86,27 +91,16 @@ def searchlog_summary(client: Elasticsearch, alias: str) -> dict[str, int]:
     return {"searches": int(response["hits"]["total"]["value"]), "zero_results": int(zero)}
 
 
-def unread_words(
-    client: Elasticsearch, alias: str, *, days: int, top: int, now: str = "now"
-) -> list[dict[str, Any]]:
-    """The words understanding did not read, most searched first, over the last ``days`` days:
-    ``{"word", "searches", "zero_results", "relaxed"}`` per word (counts of searches)."""
-    aggs = {
-        "words": {
-            "terms": {"field": "unread_words", "size": top},
-            "aggs": {
-                "zero": {"filter": {"term": {"zero_results": True}}},
-                "relaxed": {"filter": {"term": {"relaxed": True}}},
-            },
-        }
-    }
-    since = {"range": {"timestamp": {"gte": f"{now}-{days}d/d"}}}
+def unread_words(client: Elasticsearch, alias: str, *, days: int, top: int) -> list[dict[str, Any]]:
+    """The words understanding did not read, most searched first, over the last ``days`` days
+    (today included): ``{"word", "searches", "zero_results", "relaxed"}`` per word (counts of
+    searches)."""
     with translated(f"reading the unread words of {alias!r}'s search log"):
         client.options(ignore_status=404).indices.refresh(
             index=searchlog_pattern(alias), allow_no_indices=True
         )
         response = client.search(
-            index=searchlog_pattern(alias), size=0, query=since, aggs=aggs, allow_no_indices=True
+            index=searchlog_pattern(alias), allow_no_indices=True, **unread_words_body(days, top)
         )
     buckets = response.get("aggregations", {}).get("words", {}).get("buckets", [])
     return [
@@ -118,3 +112,23 @@ def unread_words(
         }
         for bucket in buckets
     ]
+
+
+def unread_words_body(days: int, top: int) -> dict[str, Any]:
+    """The ``_search`` body of :func:`unread_words`: the last ``days`` UTC days, today included
+    (``days`` 1 is today since midnight), the ``top`` words by searches."""
+    if days < 1 or top < 1:
+        raise ValueError(f"days and top must be >= 1; got {days} and {top}")
+    return {
+        "size": 0,
+        "query": {"range": {"timestamp": {"gte": f"now-{days - 1}d/d"}}},
+        "aggs": {
+            "words": {
+                "terms": {"field": "unread_words", "size": top},
+                "aggs": {
+                    "zero": {"filter": {"term": {"zero_results": True}}},
+                    "relaxed": {"filter": {"term": {"relaxed": True}}},
+                },
+            }
+        },
+    }

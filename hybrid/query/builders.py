@@ -53,8 +53,10 @@ def num_candidates_for(k: int, *, cap: int, docs: int = 0, share: float = 0.0) -
     not the page size), and on quantized indices ``rescore_vector`` gathers ``oversample * k``
     candidates on top, so twice ``k`` (at least 100) is the floor. The graph a query explores
     grows with the index while those candidates do not, so recall falls with size
-    (docs/scaling.md: served recall@10 0.63 at 1M products with 200 candidates); ``share`` of
-    the index's ``docs`` (``settings.knn_candidate_share``) keeps the exploration in step.
+    (docs/scaling.md: served recall@10 0.647 at 1M products with 200 candidates, 0.816 with
+    1,000); ``share`` of the index's ``docs`` (``settings.knn_candidate_share``) keeps the
+    exploration in step. ``docs`` is the whole index and ``num_candidates`` is per shard, so
+    several shards explore more than the share (the products template has one).
     ``cap`` (``settings.max_num_candidates``) bounds the latency. Elasticsearch requires
     ``k <= num_candidates <= 10000``, so the result is never below ``k`` nor above 10000.
     """

@@ -37,6 +37,8 @@ from hybrid.query.understanding import (
 from hybrid.query.vocabulary import FacetVocabulary, phrase, tokenize
 from hybrid.schema import BRAND, CATEGORY_PATH
 
+#: Shorter words are not listed as unread ("pjs" is, "xl" and "a" are not).
+MIN_UNREAD_LENGTH: Final = 3
 #: Words after a colour-or-material word that make it a colour: "leather colour boots".
 COLOUR_NOUNS: Final = frozenset({"colour", "color", "coloured", "colored", "tone", "toned"})
 
@@ -79,12 +81,26 @@ class Reading:
 
     @property
     def unread(self) -> list[str]:
-        """The shopper's words understanding did not read: ``unplaced`` less stop words and
-        materials, once each ("black docs" -> ["docs"]). The search log counts them
-        (``unread_words``), so a shop sees which of its shoppers' words to add to its synonyms
-        file."""
+        """The shopper's words no facet reading placed, once each, hyphenated words whole
+        ("black docs in hi-vis" -> ["docs", "hi-vis"]); stop words, materials and numbers left
+        out. BM25 and the models still search them: this is what the shop could teach
+        understanding. The search log counts them (``unread_words``), the worklist of the
+        shop's synonyms file."""
+        placed = {t.norm for span in self.parsed.matched_spans for t in tokenize(span.span)}
         skipped = stop_words() | material_words()
-        return list(dict.fromkeys(word for word in self.unplaced if word not in skipped))
+        found: list[str] = []
+        for written in self.text.split():
+            norms = [t.norm for t in tokenize(written)]
+            word = "-".join(norms)
+            if (
+                norms
+                and all(norm.isalpha() for norm in norms)
+                and len(word) >= MIN_UNREAD_LENGTH
+                and not placed & set(norms)
+                and word not in skipped
+            ):
+                found.append(word)
+        return list(dict.fromkeys(found))
 
 
 def _negated(negation: Negation, vocab: FacetVocabulary) -> tuple[list[MatchedSpan], int]:

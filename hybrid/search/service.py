@@ -19,6 +19,7 @@ request -> understand -> embed -> plan -> search -> fuse -> rerank -> respond:
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +29,7 @@ import numpy as np
 
 from hybrid import es as es_ops
 from hybrid.embedding import Embedder, get_embedder, get_text_embedder
-from hybrid.errors import InvalidRequestError, ProductNotFoundError
+from hybrid.errors import HybridSearchError, InvalidRequestError, ProductNotFoundError
 from hybrid.images import ImageLimits
 from hybrid.query.filters import meets
 from hybrid.query.fusion import (
@@ -61,6 +62,8 @@ from hybrid.search.response import build_response, page_of
 from hybrid.search.searchlog import SearchLog
 from hybrid.search.vectors import QueryEncoder, QueryVectors, wire
 from hybrid.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -171,10 +174,18 @@ class SearchService:
 
     def doc_count(self) -> int:
         """Documents behind the alias, refreshed every ``vocabulary_ttl`` seconds (kNN legs
-        explore more candidates as the index grows: ``settings.knn_candidate_share``)."""
+        explore more candidates as the index grows: ``settings.knn_candidate_share``).
+
+        A count that fails does not fail the search: the last count stands (0, the fixed
+        floor of candidates, before the first), and the next search asks again.
+        """
         now = time.monotonic()
         if self._docs is None or now - self._docs[0] > self.settings.vocabulary_ttl:
-            self._docs = (now, self.gateway.doc_count())
+            try:
+                self._docs = (now, self.gateway.doc_count())
+            except HybridSearchError as exc:
+                logger.warning("could not count the products behind the alias: %s", exc)
+                return self._docs[1] if self._docs else 0
         return self._docs[1]
 
     def search(self, request: SearchRequest) -> dict[str, Any]:
@@ -337,7 +348,7 @@ class SearchService:
             should=understood.should,
             window=min(request.effective_window, self.settings.max_num_candidates),
             candidate_cap=self.settings.max_num_candidates,
-            docs=self.doc_count() if self.settings.knn_candidate_share else 0,
+            docs=self.doc_count() if knn and self.settings.knn_candidate_share else 0,
             candidate_share=self.settings.knn_candidate_share,
             oversample=self.oversample,
             source=self.settings.source_fetch,

@@ -81,10 +81,10 @@ class RecordingGateway:
         respond: Responder | None = None,
         vectors: dict[str, dict[str, list[float]]] | None = None,
         vocabulary: dict[str, list[str]] | None = None,
-        docs: int = 0,
+        docs: int | Exception = 0,
     ) -> None:
         self.alias = alias
-        self.docs = docs
+        self.docs = docs  # what doc_count returns (raises, if an exception)
         self.rounds: list[list[dict[str, Any]]] = []
         self.stored: dict[str, dict[str, Any]] = {}
         self.source_reads: list[list[str]] = []
@@ -122,6 +122,8 @@ class RecordingGateway:
 
     def doc_count(self) -> int:
         self.doc_counts += 1
+        if isinstance(self.docs, Exception):
+            raise self.docs
         return self.docs
 
 

@@ -143,6 +143,8 @@ def test_only_unplaced_long_words_ask_for_fuzzy_matching(shop: FacetVocabulary) 
 def test_unread_words_are_the_shoppers_words_nothing_read(shop: FacetVocabulary) -> None:
     reading = read_query("comfy black chucks for the beach, comfy", shop, mode="filter")
     assert reading.unread == ["comfy", "chucks", "beach"]  # stop words out, each word once
+    # Hyphenated words whole, short ones from three letters; numbers and read words never.
+    assert read_query("pjs xl t-shirt in hi-vis", shop, mode="filter").unread == ["pjs", "hi-vis"]
     # Read words, typos corrected into read words, materials and price phrases are not unread.
     assert read_query("blakc leather sneakres under 40", shop, mode="filter").unread == []
     _, report = apply_reading(reading, Filters(), UnderstandingReport(mode="filter"))

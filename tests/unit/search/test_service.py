@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from support.fakes import HashEmbedder, RecordingGateway, hits
 
-from hybrid.errors import InvalidRequestError
+from hybrid.errors import InvalidRequestError, SearchUnavailableError
 from hybrid.query.filters import to_clauses
 from hybrid.query.fusion import FusedHit
 from hybrid.query.request import Filters, SearchRequest
@@ -73,6 +73,27 @@ def test_knn_candidates_grow_with_the_index_and_its_size_is_read_once_per_ttl() 
     fresh = _service(gateway, knn_candidate_share=0.001, vocabulary_ttl=3600)
     fresh.search(request)
     assert gateway.rounds[-1][0]["knn"]["num_candidates"] == 1000  # max_num_candidates
+
+
+def test_a_failed_count_keeps_the_last_one_and_never_fails_the_search() -> None:
+    gateway = RecordingGateway(docs=SearchUnavailableError("count timed out"))
+    service = _service(gateway, knn_candidate_share=0.001, vocabulary_ttl=1e-9)
+    request = SearchRequest(
+        text="shoes", legs=frozenset({"image_knn"}), facets=False, understanding="off"
+    )
+    service.search(request)  # no count yet: the floor
+    gateway.docs = 700_000
+    service.search(request)
+    gateway.docs = SearchUnavailableError("count timed out")
+    service.search(request)  # the last count stands
+    assert [r[0]["knn"]["num_candidates"] for r in gateway.rounds] == [200, 700, 700]
+    assert gateway.doc_counts == 3
+
+
+def test_a_search_without_knn_legs_never_counts() -> None:
+    gateway = RecordingGateway(docs=5_000_000)
+    _service(gateway).search(SearchRequest(text="shoes", legs=frozenset({"bm25"})))
+    assert gateway.doc_counts == 0
 
 
 def test_with_no_candidate_share_the_index_size_is_never_read() -> None:
