@@ -166,6 +166,15 @@ def test_typing_a_query_shows_hits_understanding_and_leg_bars(page: Page, live: 
     expect(first.get_by_role("term").first).to_have_text(re.compile(r"^BM25 #\d+$"))
 
 
+def test_words_nothing_read_are_said_under_the_query(page: Page, live: LivePage) -> None:
+    page.goto("/")
+    search_for(page, "comfy red sneakers")
+    settled(page)
+    line = page.locator("#understanding")
+    expect(line).to_contain_text("'red' as colour red")
+    expect(line).to_contain_text("Not read as a colour, category or brand: 'comfy'")
+
+
 def test_ticking_facets_filters_the_hits_and_matches_the_count(page: Page) -> None:
     page.goto("/?q=bag")
     colours = page.get_by_role("group", name="Colour")

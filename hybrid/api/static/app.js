@@ -227,11 +227,19 @@ function drawResponse(response) {
 
 function understandingLine(report) {
   const spans = report.matched_spans || [];
-  if (!spans.length) return "";
-  const read = spans.map(([span, facet, value]) => `'${span}' as ${facet} ${value}`);
-  const required = Object.keys(report.filters_added || {}).length > 0;
-  const effect = required ? "only those are shown" : "those rank first";
-  return `Read ${read.join(" and ")}; ${effect}.`;
+  const unread = report.unread || [];
+  const parts = [];
+  if (spans.length) {
+    const read = spans.map(([span, facet, value]) => `'${span}' as ${facet} ${value}`);
+    const required = Object.keys(report.filters_added || {}).length > 0;
+    const effect = required ? "only those are shown" : "those rank first";
+    parts.push(`Read ${read.join(" and ")}; ${effect}.`);
+  }
+  if (unread.length) {
+    const words = unread.map((word) => `'${word}'`).join(", ");
+    parts.push(`Not read as a colour, category or brand: ${words} (still searched as text).`);
+  }
+  return parts.join(" ");
 }
 
 function relaxedNotice(report) {
