@@ -111,6 +111,20 @@ def terms(field: str, order_by: str, size: int = 10, data_type: str = "string") 
 
 
 # --- Lens visualizations -----------------------------------------------------------------------
+def counted(
+    lens_id: str, title: str, field: str, *, key: str, size: int, query: str = ""
+) -> dict[str, Any]:
+    """A search log table: the top ``size`` values of ``field`` (column ``key``) by searches."""
+    return lens(
+        lens_id,
+        title,
+        view=SEARCHLOG,
+        columns={key: terms(field, "n", size=size), "n": count()},
+        visualization=table([key, "n"]),
+        query=query,
+    )
+
+
 def lens(
     lens_id: str,
     title: str,
@@ -307,12 +321,12 @@ def searchlog_panels() -> list[dict[str, Any]]:
         for p in (50, 95, 99)
     }
     return [
-        lens(
+        counted(
             "hybrid-lens-zero-results",
             "Zero-result queries",
-            view=SEARCHLOG,
-            columns={"q": terms("query", "n", size=20), "n": count()},
-            visualization=table(["q", "n"]),
+            "query",
+            key="q",
+            size=20,
             query="zero_results : true",
         ),
         lens(
@@ -337,19 +351,19 @@ def searchlog_panels() -> list[dict[str, Any]]:
             },
             visualization=xy("t", ["n"], split="u"),
         ),
-        lens(
+        counted(
             "hybrid-lens-unread-words",
             "Words nothing read (candidates for the synonyms file)",
-            view=SEARCHLOG,
-            columns={"w": terms("unread_words", "n", size=30), "n": count()},
-            visualization=table(["w", "n"]),
+            "unread_words",
+            key="w",
+            size=30,
         ),
-        lens(
+        counted(
             "hybrid-lens-relaxed",
             "Relaxed searches (understood filters dropped)",
-            view=SEARCHLOG,
-            columns={"r": terms("relaxations", "n", size=10), "n": count()},
-            visualization=table(["r", "n"]),
+            "relaxations",
+            key="r",
+            size=10,
             query="relaxed : true",
         ),
         lens(

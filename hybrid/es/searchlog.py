@@ -77,18 +77,22 @@ def delete_indices(client: Elasticsearch, names: Sequence[str]) -> None:
 def searchlog_summary(client: Elasticsearch, alias: str) -> dict[str, int]:
     """How many searches the log of ``alias`` holds, and how many found nothing."""
     with translated(f"summarising the search log of {alias!r}"):
-        client.options(ignore_status=404).indices.refresh(
-            index=searchlog_pattern(alias), allow_no_indices=True
-        )
-        response = client.search(
-            index=searchlog_pattern(alias),
+        response = _search_fresh(
+            client,
+            alias,
             size=0,
             track_total_hits=True,
             aggs={"zero": {"filter": {"term": {"zero_results": True}}}},
-            allow_no_indices=True,
         )
     zero = response.get("aggregations", {}).get("zero", {}).get("doc_count", 0)
     return {"searches": int(response["hits"]["total"]["value"]), "zero_results": int(zero)}
+
+
+def _search_fresh(client: Elasticsearch, alias: str, **body: Any) -> Any:
+    """Refresh the log of ``alias`` (the writer does not), then search every day of it."""
+    pattern = searchlog_pattern(alias)
+    client.options(ignore_status=404).indices.refresh(index=pattern, allow_no_indices=True)
+    return client.search(index=pattern, allow_no_indices=True, **body)
 
 
 def unread_words(client: Elasticsearch, alias: str, *, days: int, top: int) -> list[dict[str, Any]]:
@@ -96,12 +100,7 @@ def unread_words(client: Elasticsearch, alias: str, *, days: int, top: int) -> l
     (today included): ``{"word", "searches", "zero_results", "relaxed"}`` per word (counts of
     searches)."""
     with translated(f"reading the unread words of {alias!r}'s search log"):
-        client.options(ignore_status=404).indices.refresh(
-            index=searchlog_pattern(alias), allow_no_indices=True
-        )
-        response = client.search(
-            index=searchlog_pattern(alias), allow_no_indices=True, **unread_words_body(days, top)
-        )
+        response = _search_fresh(client, alias, **unread_words_body(days, top))
     buckets = response.get("aggregations", {}).get("words", {}).get("buckets", [])
     return [
         {
