@@ -1,4 +1,4 @@
-"""Query latency: p50 and p95 of every retrieval mode at 10k and 100k products, as ratios to kNN.
+"""Query latency: p50 and p95 of every retrieval mode at 10k, 100k or 1M products, as ratios to kNN.
 
 The query side is the product's own: :class:`hybrid.search.SearchService` (understanding, text
 encoding, one ``_msearch`` of every leg, exact rescoring of the quantized kNN hits, fusion) on a
@@ -24,14 +24,25 @@ brand or material), with Elasticsearch's caches cleared before each pass:
 * ``model``: every query is encoded by the ViT-B/32 text tower (the query-vector cache is off);
 * ``cached``: the query vectors are in the encoder's LRU cache, as for a shop's repeated queries.
 
-Requests interleave the modes query by query, so noise from the shared machine hits every mode
-alike. Each figure is the client-side wall time of ``SearchService.search`` (what the API adds on
-top is JSON and HTTP). Ratios divide by kNN alone of the same pass and size.
+Requests interleave the modes query by query, in reversed order on every other query (the
+first mode to run a text warms the caches for the rest), so noise from the shared machine hits
+every mode alike. Each figure is the client-side wall time of ``SearchService.search`` (what the
+API adds on top is JSON and HTTP). Ratios divide by kNN alone of the same pass and size; ``took``
+is Elasticsearch's own time.
+
+Where the time goes, with no profiler: ``knn_replay`` and ``served_replay`` send exactly the
+round trips ``knn`` and ``served`` sent for the same text (captured once, untimed) through the
+same client with no project code, and ``knn_raw`` sends the kNN body with ``_source: false``.
+So ``served - served_replay`` is the project's own work (understanding, building, parsing,
+fusion), ``served_replay - took`` is HTTP and JSON, and ``took`` is Elasticsearch's.
 
 Run (starts a throwaway local Elasticsearch unless --es-url is given)::
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_query.py --sizes 10000,100000
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_query.py --sizes 10000 --text-model off,on
+
+With ``--es-url`` and ``--keep-index`` an index is built once and reused by later runs (the 1M
+index takes about 30 minutes to load and merge here).
 
 A script that prints figures, not a test.
 """
@@ -57,12 +68,13 @@ from elasticsearch import Elasticsearch
 from hybrid import es as es_ops
 from hybrid.demo.catalog import iter_products
 from hybrid.embedding import SentenceTransformerEmbedder
+from hybrid.es.client import Connection
 from hybrid.evaluation.modes import parse_mode
 from hybrid.indexing.documents import build_document
 from hybrid.indexing.validation import validate_records
 from hybrid.mapping import VectorSpec
 from hybrid.query.request import SearchRequest
-from hybrid.schema import IMAGE_VECTOR
+from hybrid.schema import IMAGE_VECTOR, VECTOR_FIELDS
 from hybrid.search.gateway import ElasticsearchGateway
 from hybrid.search.service import SearchService
 from hybrid.settings import MINILM_MODEL, Settings
@@ -74,6 +86,8 @@ PAGE = 10
 #: Modes timed, by evaluation mode name; "served" is what POST /search does with just a text.
 MODES = (
     "floor",
+    "knn_raw",
+    "knn_replay",
     "bm25",
     "knn",
     "hybrid_rrf",
@@ -85,13 +99,20 @@ MODES = (
     "served_boost",
     "served_nofacets",
     "served",
+    "served_replay",
 )
+#: Modes that send, with no project code, what a project mode sent for the same text.
+REPLAYS = {"knn_raw": "knn", "knn_replay": "knn", "served_replay": "served"}
 SERVED_NOTE = (
     "served = the default request (linear z-score, understanding filter with visible "
     "relaxation, facets); served_boost = the same with understanding boost (the default before "
     "issue 13); served_nofacets = served without the facet aggregation body; floor = the "
     "fastest kNN request Elasticsearch answers: the same text vector, k 10, num_candidates 100, "
-    "_source false, sent raw through the client's transport"
+    "_source false, sent raw through the client's transport; knn_raw = the project's kNN "
+    "body for the text sent raw with _source false; knn_replay and served_replay = the "
+    "requests knn and served sent for the text, replayed through the client with no project "
+    "code (what remains of served - served_replay is the project's own work); took = "
+    "Elasticsearch's own time for the request (the slowest body of an _msearch)"
 )
 
 
@@ -183,6 +204,19 @@ def build_index(
     return {"load_s": load, "merge_s": merge, "docs": es_ops.count(client, alias)}
 
 
+def reused_index(client: Elasticsearch, alias: str, n: int) -> dict[str, float] | None:
+    """The times of an index ``alias`` already holding ``n`` products (NaN: not built by this
+    run), or None when it has to be built."""
+    if not es_ops.alias_target(client, alias):
+        return None
+    docs = es_ops.count(client, alias)
+    if docs != n:
+        drop_index(client, alias)
+        return None
+    print(f"reusing {alias!r}: {docs:,} products")
+    return {"load_s": float("nan"), "merge_s": float("nan"), "docs": docs}
+
+
 def drop_index(client: Elasticsearch, alias: str) -> None:
     """Delete the physical index behind ``alias`` and the templates."""
     index = es_ops.alias_target(client, alias)
@@ -237,12 +271,44 @@ class _Query:
 # --- timing ---------------------------------------------------------------------------------
 
 
+#: One round trip the service made: ("msearch", its bodies) or ("sources", its ids).
+Call = tuple[str, list[Any]]
+
+
+class TracingGateway(ElasticsearchGateway):
+    """The production gateway, also keeping the round trips of the last search and
+    Elasticsearch's ``took`` for them (so replays send exactly what the service sent)."""
+
+    def __init__(self, client: Elasticsearch, alias: str) -> None:
+        super().__init__(client, alias)
+        self.calls: list[Call] = []
+        self.took = 0
+
+    def reset(self) -> None:
+        """Forget the last search."""
+        self.calls, self.took = [], 0
+
+    def msearch(self, bodies: Sequence[dict[str, Any]], *, timeout: float) -> list[dict[str, Any]]:
+        """See :func:`hybrid.es.msearch`; the bodies run side by side, so the slowest counts."""
+        responses = super().msearch(bodies, timeout=timeout)
+        self.calls.append(("msearch", list(bodies)))
+        self.took += max((int(r.get("took", 0)) for r in responses), default=0)
+        return responses
+
+    def sources(self, ids: Sequence[str], *, timeout: float) -> dict[str, dict[str, Any]]:
+        """See :func:`hybrid.es.sources`."""
+        found = super().sources(ids, timeout=timeout)
+        self.calls.append(("sources", list(ids)))
+        return found
+
+
 @dataclass
 class Pass:
-    """Latencies (ms) per mode for one pass."""
+    """Latencies (ms) and Elasticsearch's ``took`` (ms) per mode for one pass."""
 
     name: str
     ms: dict[str, list[float]] = field(default_factory=dict)
+    took: dict[str, list[int]] = field(default_factory=dict)
 
     def percentile(self, mode: str, q: float) -> float:
         """The ``q``-th percentile (0-100) of ``mode``'s latencies."""
@@ -263,13 +329,21 @@ def run_pass(
     cached: bool,
     modes: Sequence[str] = MODES,
 ) -> Pass:
-    """Time every mode of every service on every text, interleaved query by query."""
+    """Time every mode of every service on every text, interleaved query by query, in
+    reversed order on every other text (whichever runs first on a text warms the caches)."""
     runs = [
         (row_name(mode, label), service, mode)
         for mode in modes
         for i, (label, service) in enumerate(services.items())
         if mode != "floor" or i == 0  # the floor runs no project code: once is enough
     ]
+    sources = {REPLAYS[mode] for mode in modes if mode in REPLAYS}
+    sent = {
+        (id(service), source, text): capture(service, source, text)
+        for service in services.values()
+        for source in sources
+        for text in [*warmup, *texts]
+    }
     for service in services.values():
         encoder = service.encoder
         encoder.cache_size = 2048 if cached else 0  # 0: every text is encoded again
@@ -281,31 +355,77 @@ def run_pass(
         gateway.client.indices.clear_cache(index=gateway.alias)
     for text in warmup:  # first calls allocate buffers and load Lucene structures
         for _, service, mode in runs:
-            run_mode(service, mode, text)
-    result = Pass(name, {row: [] for row, _, _ in runs})
-    for text in texts:
-        for row, service, mode in runs:
+            run_mode(service, mode, text, replayed(sent, service, mode, text))
+    result = Pass(name, {row: [] for row, _, _ in runs}, {row: [] for row, _, _ in runs})
+    for i, text in enumerate(texts):
+        for row, service, mode in runs if i % 2 == 0 else runs[::-1]:
+            calls = replayed(sent, service, mode, text)
             started = time.perf_counter()
-            run_mode(service, mode, text)
+            took = run_mode(service, mode, text, calls)
             result.ms[row].append((time.perf_counter() - started) * 1000)
+            result.took[row].append(took)
     return result
 
 
-def run_mode(service: SearchService, mode: str, text: str) -> None:
-    """One query of ``mode``; ``floor`` is the raw kNN request, no project code but the encoder."""
-    if mode != "floor":
-        service.search(request(mode, text, service.settings))
-        return
+def replayed(
+    sent: dict[tuple[int, str, str], list[Call]], service: SearchService, mode: str, text: str
+) -> list[Call]:
+    """What a replay ``mode`` sends for ``text`` (nothing for the other modes)."""
+    return sent.get((id(service), REPLAYS.get(mode, ""), text), [])
+
+
+def capture(service: SearchService, mode: str, text: str) -> list[Call]:
+    """The round trips ``mode`` makes for ``text`` (run once, untimed)."""
     gateway = service.gateway
-    assert isinstance(gateway, ElasticsearchGateway)
-    vector = service.encoder.text(text).tolist()
-    knn = {"field": IMAGE_VECTOR, "query_vector": vector, "k": PAGE, "num_candidates": 100}
-    gateway.client.perform_request(
+    assert isinstance(gateway, TracingGateway)
+    gateway.reset()
+    service.search(request(mode, text, service.settings))
+    return gateway.calls
+
+
+def run_mode(service: SearchService, mode: str, text: str, calls: list[Call]) -> int:
+    """One query of ``mode``; Elasticsearch's ``took`` (ms). ``floor`` is the raw kNN
+    request, no project code but the encoder; the replays send ``calls`` with none at all."""
+    gateway = service.gateway
+    assert isinstance(gateway, TracingGateway)
+    if mode == "floor":
+        vector = service.encoder.text(text).tolist()
+        knn = {"field": IMAGE_VECTOR, "query_vector": vector, "k": PAGE, "num_candidates": 100}
+        return raw_search(gateway, {"knn": knn, "size": PAGE, "_source": False})
+    if mode == "knn_raw":
+        ((_, (body,)),) = calls  # the kNN-only search is one body in one round trip
+        return raw_search(gateway, {**body, "_source": False})
+    if mode in REPLAYS:
+        return replay(gateway, calls)
+    gateway.reset()
+    service.search(request(mode, text, service.settings))
+    return gateway.took
+
+
+def raw_search(gateway: TracingGateway, body: dict[str, Any]) -> int:
+    """``body`` sent to ``_search`` through the client's transport; its ``took``."""
+    response = gateway.client.perform_request(
         "POST",
         f"/{gateway.alias}/_search",
         headers={"accept": "application/json", "content-type": "application/json"},
-        body={"knn": knn, "size": PAGE, "_source": False},
+        body=body,
     )
+    return int(response.body["took"])
+
+
+def replay(gateway: TracingGateway, calls: list[Call]) -> int:
+    """Send ``calls`` again as the client sends them, with no project code; the summed took."""
+    took = 0
+    for kind, items in calls:
+        if kind == "sources":
+            gateway.client.mget(index=gateway.alias, ids=items, source_excludes=list(VECTOR_FIELDS))
+            continue
+        searches: list[dict[str, Any]] = []
+        for body in items:
+            searches += [{"index": gateway.alias}, body]
+        response = gateway.client.msearch(searches=searches)
+        took += max(int(r.get("took", 0)) for r in response["responses"])
+    return took
 
 
 def encode_ms(embedder: SentenceTransformerEmbedder, texts: list[str]) -> float:
@@ -323,7 +443,8 @@ def report(size: int, build: dict[str, float], passes: list[Pass], encode: float
         f"{build['merge_s']:.0f} s; bare ViT-B/32 text encode p50 {encode:.1f} ms"
     )
     head = f"{'mode':<32}" + "".join(
-        f" | {p.name + ' p50':>11} {'p95':>7} {'p50/knn':>7} {'p95/knn':>7}" for p in passes
+        f" | {p.name + ' p50':>11} {'p95':>7} {'p50/knn':>7} {'p95/knn':>7} {'took':>5}"
+        for p in passes
     )
     print(head)
     print("-" * len(head))
@@ -333,7 +454,8 @@ def report(size: int, build: dict[str, float], passes: list[Pass], encode: float
         for p in passes:
             p50, p95 = p.percentile(name, 50), p.percentile(name, 95)
             k50, k95 = p.percentile(knn, 50), p.percentile(knn, 95)
-            row += f" | {p50:>8.1f} ms {p95:>7.1f} {p50 / k50:>7.2f} {p95 / k95:>7.2f}"
+            took = statistics.median(p.took[name])
+            row += f" | {p50:>8.1f} ms {p95:>7.1f} {p50 / k50:>7.2f} {p95 / k95:>7.2f} {took:>5.1f}"
         print(row)
 
 
@@ -375,6 +497,18 @@ def options() -> argparse.Namespace:
         help="the text_model_knn leg: off, on (real all-MiniLM-L6-v2 query encoder) or off,on",
     )
     parser.add_argument(
+        "--json",
+        default="orjson",
+        help="the client's JSON: orjson (the project's client), stdlib (the client's default "
+        "json module) or stdlib,orjson side by side",
+    )
+    parser.add_argument(
+        "--keep-index",
+        action="store_true",
+        help="keep each size's index after the run, and reuse one that already holds that many "
+        "products (with --es-url: build once, time many)",
+    )
+    parser.add_argument(
         "--candidate-share",
         default=str(Settings.model_fields["knn_candidate_share"].default),
         help="Settings.knn_candidate_share values to compare side by side, e.g. 0,0.001",
@@ -396,7 +530,7 @@ def main() -> None:
         texts = query_texts(args.queries + args.warmup, seed=args.seed)
         warmup, timed_texts = texts[: args.warmup], texts[args.warmup :]
         with elasticsearch(args.es_url, heap=args.heap) as url:
-            client = Elasticsearch(url, request_timeout=120)
+            client = bench_client(url, "orjson")
             for size in (int(s) for s in args.sizes.split(",")):
                 run_size(
                     client,
@@ -413,13 +547,30 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def bench_client(url: str, json: str) -> Elasticsearch:
+    """A client with the project's options (``orjson``) or with the client's default JSON."""
+    options = Connection(hosts=(url,), timeout=120.0).client_options()
+    if json == "stdlib":
+        del options["serializers"]
+    return Elasticsearch(url, **options)
+
+
 def _label(
-    fetch: str, leg: str, *, share: str, fetches: list[str], legs: list[str], shares: list[str]
+    fetch: str,
+    leg: str,
+    *,
+    share: str,
+    json: str,
+    fetches: list[str],
+    legs: list[str],
+    shares: list[str],
+    jsons: list[str],
 ) -> str:
     """A service's row label: the settings compared side by side (none when nothing is)."""
     parts = [fetch] if len(fetches) > 1 else []
     parts += [f"tm-{leg}"] if len(legs) > 1 else []
     parts += [f"share-{share}"] if len(shares) > 1 else []
+    parts += [json] if len(jsons) > 1 else []
     return " ".join(parts)
 
 
@@ -437,7 +588,8 @@ def run_size(
     """One size: build, time both passes, report, drop."""
     alias = f"bench-query-{size}"
     fetches, legs = args.source_fetch.split(","), args.text_model.split(",")
-    shares = args.candidate_share.split(",")
+    shares, jsons = args.candidate_share.split(","), args.json.split(",")
+    clients = {json: client if json == "orjson" else bench_client(url, json) for json in jsons}
     text_embedder = SentenceTransformerEmbedder(MINILM_MODEL, device="cpu")
     spec = VectorSpec(
         model_id=embedder.model_id,
@@ -447,10 +599,21 @@ def run_size(
         text_dims=TEXT_MODEL_DIMS if "on" in legs else None,
     )
     try:
-        build = build_index(client, alias, size, spec=spec, seed=args.seed, segments=args.segments)
+        build = reused_index(client, alias, size) if args.keep_index else None
+        if build is None:
+            build = build_index(
+                client, alias, size, spec=spec, seed=args.seed, segments=args.segments
+            )
         services = {
             _label(
-                fetch, leg, share=share, fetches=fetches, legs=legs, shares=shares
+                fetch,
+                leg,
+                share=share,
+                json=json,
+                fetches=fetches,
+                legs=legs,
+                shares=shares,
+                jsons=jsons,
             ): SearchService(
                 Settings(
                     es_url=url,
@@ -461,13 +624,14 @@ def run_size(
                     source_fetch=fetch,
                     knn_candidate_share=float(share),
                 ),
-                gateway=ElasticsearchGateway(client, alias),
+                gateway=TracingGateway(clients[json], alias),
                 embedder=embedder,
                 text_embedder=text_embedder,
             )
             for fetch in fetches
             for leg in legs
             for share in shares
+            for json in jsons
         }
         modes = [mode for mode in MODES if mode in args.modes.split(",")]
         passes = [
@@ -476,7 +640,8 @@ def run_size(
         ]
         report(size, build, passes, encode_ms(embedder, texts))
     finally:
-        drop_index(client, alias)
+        if not args.keep_index:
+            drop_index(client, alias)
 
 
 if __name__ == "__main__":
