@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import elasticsearch, make_vit_b32, timed
+from common import elasticsearch, make_vit_b32, project_client, timed
 from elasticsearch import Elasticsearch
 from PIL.Image import Image
 
@@ -82,7 +82,7 @@ def measure(
     disturbed by other processes, for both measures alike.
     """
     embedder = SentenceTransformerEmbedder(model, device="cpu", batch_size=32)
-    client = Elasticsearch(es_url, request_timeout=120)
+    client = project_client(es_url)
     settings = Settings(es_url=es_url, model=model, image_root=root, ingest_batch_size=batch)
     valid, _ = validate_records(records)
     images: list[Image] = []

@@ -62,13 +62,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import elasticsearch, make_vit_b32, timed
+from common import elasticsearch, make_vit_b32, project_client, timed
 from elasticsearch import Elasticsearch
 
 from hybrid import es as es_ops
 from hybrid.demo.catalog import iter_products
 from hybrid.embedding import SentenceTransformerEmbedder
-from hybrid.es.client import Connection
 from hybrid.evaluation.modes import parse_mode
 from hybrid.indexing.documents import build_document
 from hybrid.indexing.validation import validate_records
@@ -530,7 +529,7 @@ def main() -> None:
         texts = query_texts(args.queries + args.warmup, seed=args.seed)
         warmup, timed_texts = texts[: args.warmup], texts[args.warmup :]
         with elasticsearch(args.es_url, heap=args.heap) as url:
-            client = bench_client(url, "orjson")
+            client = project_client(url)
             for size in (int(s) for s in args.sizes.split(",")):
                 run_size(
                     client,
@@ -545,14 +544,6 @@ def main() -> None:
         print(SERVED_NOTE)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def bench_client(url: str, json: str) -> Elasticsearch:
-    """A client with the project's options (``orjson``) or with the client's default JSON."""
-    options = Connection(hosts=(url,), timeout=120.0).client_options()
-    if json == "stdlib":
-        del options["serializers"]
-    return Elasticsearch(url, **options)
 
 
 def _label(
@@ -589,7 +580,9 @@ def run_size(
     alias = f"bench-query-{size}"
     fetches, legs = args.source_fetch.split(","), args.text_model.split(",")
     shares, jsons = args.candidate_share.split(","), args.json.split(",")
-    clients = {json: client if json == "orjson" else bench_client(url, json) for json in jsons}
+    clients = {
+        json: client if json == "orjson" else project_client(url, json=json) for json in jsons
+    }
     text_embedder = SentenceTransformerEmbedder(MINILM_MODEL, device="cpu")
     spec = VectorSpec(
         model_id=embedder.model_id,

@@ -46,7 +46,7 @@ from typing import Any
 import bench_query as bq
 import numpy as np
 from bench_ingest import catalogue, measure
-from common import elasticsearch, make_vit_b32, timed
+from common import elasticsearch, make_vit_b32, project_client, timed
 from elasticsearch import Elasticsearch
 from scale_figures import (
     AnnRequest,
@@ -434,7 +434,7 @@ def main() -> None:
     try:
         model = str(make_vit_b32(work / "vit-b32"))
         with elasticsearch(args.es_url, heap=args.heap) as url:
-            client = Elasticsearch(url, request_timeout=600)
+            client = project_client(url, timeout=600)
             worker = worker_path(work, url=url, model=model, args=args)
             print(worker_table(worker), flush=True)
             indexes: list[IndexFigures] = []

@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts: a throwaway Elasticsearch node, a random ViT-B/32.
+"""Helpers shared by the benchmark scripts: a throwaway Elasticsearch node, the project's client,
+a random ViT-B/32.
 
 Not a test module and not part of the package; the scripts import it from their own directory.
 """
@@ -14,12 +15,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from elasticsearch import Elasticsearch
+
 from hybrid.demo.model.layout import (
     MODULE_DIR,
     DemoClipSpec,
     preprocessor_config,
     save_sentence_transformer,
 )
+from hybrid.es.client import Connection
 from hybrid.settings import Settings
 from hybrid.stack import elasticsearch as es_node
 from hybrid.stack import procs
@@ -48,6 +52,15 @@ def elasticsearch(url: str | None, *, heap: str = "512m") -> Iterator[str]:
     finally:
         es_node.stop(node)
         shutil.rmtree(node.instance_dir, ignore_errors=True)
+
+
+def project_client(url: str, *, timeout: float = 120.0, json: str = "orjson") -> Elasticsearch:
+    """A client with the options the project's own gets (orjson for JSON and NDJSON), or with
+    the client's default ``json`` module when ``json`` is ``"stdlib"``, to compare the two."""
+    options = Connection(hosts=(url,), timeout=timeout).client_options()
+    if json == "stdlib":
+        del options["serializers"]
+    return Elasticsearch(url, **options)
 
 
 def make_vit_b32(out: Path) -> Path:
