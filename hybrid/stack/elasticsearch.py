@@ -173,12 +173,15 @@ def start(node: EsNode, settings: Settings, *, timeout: float = 180.0) -> float:
     """
     if procs.read_pid(node.pid_file) is not None and _healthy(node):
         return 0.0
-    if procs.port_open(node.http_port):
-        # Another process holds the port: a foreign node there would pass our health check.
-        raise StackError(
-            f"port {node.http_port} is already in use by another process, not this node; "
-            "stop it or set HYBRID_ES_PORT to a free port"
-        )
+    for kind, port in (("HTTP", node.http_port), ("transport", node.transport_port)):
+        # Another process holds the port: a foreign node there would pass our health check, and
+        # a held transport port kills the node after a long start with a Java stack trace.
+        if procs.port_open(port):
+            raise StackError(
+                f"{kind} port {port} is already in use by another process, not this node; "
+                "stop it or set HYBRID_ES_PORT to a free port (the transport port is "
+                "HYBRID_ES_PORT + 100)"
+            )
     es_home = ensure_distribution(settings)
     java_home = find_java(settings)
     _prepare_instance(node, es_home)

@@ -15,6 +15,7 @@ from conftest import service_unavailable
 from hybrid.errors import ConfigurationError, HybridSearchError, StackError
 from hybrid.settings import Settings
 from hybrid.stack import elasticsearch as es_node
+from hybrid.stack import procs
 
 
 @pytest.fixture
@@ -76,12 +77,18 @@ def test_the_local_stack_client_knows_both_nodes(monkeypatch: pytest.MonkeyPatch
     ]
 
 
-def test_a_port_held_by_another_process_is_refused_before_anything_starts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("held", ["HTTP", "transport"])
+def test_a_port_held_by_another_process_is_refused_before_anything_starts(
+    tmp_path: Path, held: str
+) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other:
         other.bind(("127.0.0.1", 0))
         other.listen()
         port = other.getsockname()[1]
-        node = es_node.EsNode(instance_dir=tmp_path / "node", http_port=port, transport_port=1)
-        with pytest.raises(StackError, match=f"port {port} is already in use"):
+        ports = {"http_port": port, "transport_port": 1}  # nothing listens on port 1
+        if held == "transport":  # e.g. another stack's HTTP port is this one's transport port
+            ports = {"http_port": procs.free_port(), "transport_port": port}
+        node = es_node.EsNode(instance_dir=tmp_path / "node", **ports)
+        with pytest.raises(StackError, match=f"{held} port {port} is already in use"):
             es_node.start(node, Settings())
     assert not (tmp_path / "node").exists()
