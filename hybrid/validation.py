@@ -77,8 +77,9 @@ def json_problem(
             return f"more than {max_nodes} values; that is the limit"
         if len(where) >= max_depth and isinstance(item, dict | list):
             return f"{_where(where)}: nested more than {max_depth} levels deep; that is the limit"
-        if finite and isinstance(item, float) and not math.isfinite(item):
-            return f"{_where(where)}: {item} is not a finite number (JSON has no NaN or Infinity)"
+        problem = _value_problem(item, where, finite=finite)
+        if problem is not None:
+            return problem
         if isinstance(item, str) and not (where and where[-1] in _BYTES_KEYS):
             text += len(item)
         elif isinstance(item, dict):
@@ -89,6 +90,27 @@ def json_problem(
         if text > max_text:
             return f"more than {max_text} characters of text; that is the limit"
     return None
+
+
+def _value_problem(item: Any, where: tuple[str, ...], *, finite: bool) -> str | None:
+    """What makes one value unwritable as JSON Elasticsearch reads, or None."""
+    if finite and isinstance(item, float) and not math.isfinite(item):
+        return f"{_where(where)}: {item} is not a finite number (JSON has no NaN or Infinity)"
+    if isinstance(item, str) and not _is_unicode(item):
+        return f"{_where(where)}: a lone surrogate is not Unicode text (invalid UTF-8)"
+    if isinstance(item, dict) and not all(_is_unicode(str(key)) for key in item):
+        return f"{_where(where)}: a key with a lone surrogate is not Unicode text"
+    return None
+
+
+def _is_unicode(text: str) -> bool:
+    """False for a string holding a lone UTF-16 surrogate (JSON's "\\ud800" decodes to one): no
+    UTF-8 encodes it, so Elasticsearch refuses the document it is in."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _where(path: tuple[str, ...]) -> str:

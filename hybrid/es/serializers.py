@@ -7,9 +7,12 @@ back, and a bulk request two vectors per product. The Elasticsearch client ships
 :class:`OrjsonNdjsonSerializer` does the same for them. The client maps the compatibility-mode
 types (``application/vnd.elasticsearch+json`` and ``+x-ndjson``) to these too.
 
-Differences from ``json`` that matter here, all on inputs the project does not send: NaN and
-infinities become ``null`` (``json`` writes ``NaN``, which Elasticsearch refuses as well), and
-integers beyond 64 bits are refused. Non-string keys are written as strings, as ``json`` does.
+Values orjson refuses and ``json`` writes (integers beyond 64 bits, strings with lone
+surrogates: a feed can carry both) are written by ``json`` exactly as before, so Elasticsearch
+still judges such a document on its own (a failed item, a reject with its reason) instead of the
+whole request failing in the client. One difference stays: a NaN or infinite float becomes
+``null`` (``json`` wrote ``NaN``, which Elasticsearch refused). Records, prices and query vectors
+refuse non-finite floats before they get here.
 """
 
 from __future__ import annotations
@@ -27,8 +30,11 @@ class OrjsonSerializer(JsonSerializer):
     """``application/json`` through orjson (dates, UUIDs and Decimals as the client's own)."""
 
     def json_dumps(self, data: Any) -> bytes:
-        """One JSON document."""
-        return orjson.dumps(data, default=self.default, option=OPTIONS)
+        """One JSON document (by ``json`` when orjson refuses a value ``json`` can write)."""
+        try:
+            return orjson.dumps(data, default=self.default, option=OPTIONS)
+        except orjson.JSONEncodeError:
+            return super().json_dumps(data)
 
     def json_loads(self, data: bytes) -> Any:
         """One JSON document."""

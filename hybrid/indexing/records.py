@@ -64,7 +64,8 @@ class ProductRecord(BaseModel):
     pattern: ShortText | None = None
     # Strict: "12.5" is refused, not coerced (a feed that quotes numbers has other mistakes).
     price: float | None = Field(default=None, ge=0, allow_inf_nan=False, strict=True)
-    stock: int | None = Field(default=None, ge=0, strict=True)
+    # The mapping's "integer": a larger stock would fail in Elasticsearch, not here.
+    stock: int | None = Field(default=None, ge=0, le=2**31 - 1, strict=True)
     in_stock: bool | None = Field(default=None, strict=True)
     attributes: dict[
         AttributeName,

@@ -81,6 +81,11 @@ class QueryEncoder:
         self._texts: OrderedDict[str, np.ndarray] = OrderedDict()
         self._model_texts: OrderedDict[str, np.ndarray] = OrderedDict()
 
+    def clear_cache(self) -> None:
+        """Forget every cached text vector (lowering ``cache_size`` only evicts on insert)."""
+        self._texts.clear()
+        self._model_texts.clear()
+
     def text(self, text: str) -> np.ndarray:
         """The (cached) CLIP text vector of ``text``."""
         return self._cached(self.embedder, self._texts, text)

@@ -180,7 +180,7 @@ def start(node: EsNode, settings: Settings, *, timeout: float = 180.0) -> float:
             raise StackError(
                 f"{kind} port {port} is already in use by another process, not this node; "
                 "stop it or set HYBRID_ES_PORT to a free port (the transport port is "
-                "HYBRID_ES_PORT + 100)"
+                "HYBRID_ES_PORT + 100, and + 101 for a second node)"
             )
     es_home = ensure_distribution(settings)
     java_home = find_java(settings)

@@ -72,6 +72,16 @@ POISON: dict[str, tuple[bytes, str, str]] = {
         "invalid_record",
         "price: Input should be a valid number",
     ),
+    "stock_10_pow_20": (
+        _line({"id": "bad", "title": "t", "stock": 10**20}),
+        "invalid_record",
+        "stock: Input should be less than or equal to 2147483647",
+    ),
+    "title_lone_surrogate": (
+        _line({"id": "bad", "title": "caf\ud800"}),  # json.dumps writes the escape "\ud800"
+        "invalid_record",
+        "title: a lone surrogate is not Unicode text",
+    ),
     "not_utf8": (
         b'{"id": "bad", "title": "caf\xe9"}\n',
         "invalid_json",

@@ -52,3 +52,14 @@ def test_non_finite_numbers_are_named_unless_left_to_the_fields(number: float) -
         f"price: {number} is not a finite number (JSON has no NaN or Infinity)"
     )
     assert json_problem({"price": number}, finite=False) is None
+
+
+def test_a_lone_surrogate_in_a_value_or_a_key_is_not_unicode_text() -> None:
+    # json.loads('"caf\\ud800"') gives such a string; no UTF-8 holds it, so Elasticsearch refuses.
+    assert json_problem({"title": "caf\ud800"}) == (
+        "title: a lone surrogate is not Unicode text (invalid UTF-8)"
+    )
+    assert json_problem({"attributes": {"k\udfff": "v"}}) == (
+        "attributes: a key with a lone surrogate is not Unicode text"
+    )
+    assert json_problem({"title": "café 🥾"}) is None  # a real astral character is fine

@@ -56,3 +56,19 @@ def test_values_the_stdlib_client_accepted_serialise_the_same_way() -> None:
 def test_an_object_json_cannot_write_is_refused_not_sent() -> None:
     with pytest.raises(SerializationError):
         OrjsonSerializer().dumps({"x": object()})
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (10**20, b"100000000000000000000"),
+        ("a\ud800b", '"a\ud800b"'.encode("utf-8", "surrogatepass")),
+    ],
+    ids=["int beyond 64 bits", "lone surrogate"],
+)
+def test_what_orjson_refuses_is_written_as_json_wrote_it_for_elasticsearch_to_judge(
+    value: object, written: bytes
+) -> None:
+    # One such record must fail as one item in _bulk, not fail the whole request in the client.
+    line = OrjsonNdjsonSerializer().dumps([{"index": {"_id": "a"}}, {"stock": value}])
+    assert line == b'{"index":{"_id":"a"}}\n{"stock":' + written + b"}\n"

@@ -60,3 +60,9 @@ def test_the_record_kept_with_a_reject_is_json_safe_and_bounded() -> None:
 def test_a_plain_record_is_kept_as_it_is() -> None:
     raw = {"id": "a", "price": 3.5, "in_stock": True, "attributes": {"size": ["40", "41"]}}
     assert bounded_copy(raw) == raw
+
+
+def test_a_lone_surrogate_is_replaced_so_the_reject_itself_can_be_stored() -> None:
+    kept = bounded_copy({"title": "caf\ud800", "k\udfff": 1})
+    assert kept == {"title": "caf?", "k?": 1}
+    json.dumps(kept).encode("utf-8")  # would raise UnicodeEncodeError with the surrogate

@@ -138,6 +138,11 @@ def test_numbers_are_strict_not_coerced_from_strings(field: str, value: object) 
     assert _record(price=12).price == 12.0  # an integer price is a number all the same
 
 
+def test_stock_beyond_the_mappings_integer_is_refused_here_not_in_elasticsearch() -> None:
+    assert _error_locations(stock=2**31) == ["stock"]
+    assert _record(stock=2**31 - 1).stock == 2**31 - 1
+
+
 def test_a_500_deep_record_is_a_clean_reject_not_a_recursion_error() -> None:
     deep: dict[str, Any] = {"x": "y"}
     for _ in range(500):

@@ -93,3 +93,12 @@ def test_vectors_go_on_the_wire_short_and_exact_to_float32() -> None:
     # Elasticsearch reads float32: what it reads is within 1e-9 of the vector encoded.
     assert np.allclose(np.asarray(sent, dtype=np.float32), vector, rtol=0, atol=1e-9)
     assert len(json.dumps(sent)) < 0.7 * len(json.dumps(vector.tolist()))
+
+
+def test_clear_cache_forgets_every_text_vector(encoder: QueryEncoder) -> None:
+    embedder = encoder.embedder
+    assert isinstance(embedder, HashEmbedder)
+    encoder.text("red sneakers")
+    encoder.clear_cache()
+    encoder.text("red sneakers")
+    assert embedder.text_calls == 2
