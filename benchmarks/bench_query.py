@@ -508,7 +508,8 @@ def options() -> argparse.Namespace:
         "--keep-index",
         action="store_true",
         help="keep each size's index after the run, and reuse one that already holds that many "
-        "products (with --es-url: build once, time many)",
+        "products (with --es-url: build once, time many); only the count is checked, so reuse "
+        "an index built with the same --index-type, --seed, --segments and --text-model",
     )
     parser.add_argument(
         "--candidate-share",
