@@ -117,7 +117,9 @@ def bounded_copy(value: Any) -> Any:
         elif isinstance(item, dict | list | tuple) and depth >= KEPT_DEPTH:
             parent[key] = f"<{type(item).__name__} nested more than {KEPT_DEPTH} deep>"
         elif isinstance(item, dict):
-            pairs = [(_scalar(str(k)), v) for k, v in list(item.items())[:KEPT_ITEMS]]
+            pairs = [
+                (_storable(str(k))[:KEPT_STRING], v) for k, v in list(item.items())[:KEPT_ITEMS]
+            ]
             parent[key] = mapping = dict.fromkeys(k for k, _ in pairs)
             queue += [(v, mapping, k, depth + 1) for k, v in pairs]
             if len(item) > KEPT_ITEMS:
@@ -134,14 +136,18 @@ def bounded_copy(value: Any) -> Any:
     return root[0]
 
 
+def _storable(text: str) -> str:
+    """``text`` with any lone surrogate replaced: it has no UTF-8, so Elasticsearch would refuse
+    the reject that keeps it."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _scalar(item: Any) -> Any:
     if isinstance(item, float) and not math.isfinite(item):
         return str(item)
     if item is None or isinstance(item, bool | int | float):
         return item
-    text = item if isinstance(item, str) else repr(item)
-    # A lone surrogate has no UTF-8: Elasticsearch would refuse the reject that keeps it.
-    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = _storable(item if isinstance(item, str) else repr(item))
     if len(text) > KEPT_STRING:
         return f"{text[:KEPT_STRING]}<... {len(text) - KEPT_STRING} more characters>"
     return text
