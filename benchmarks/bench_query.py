@@ -58,6 +58,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -550,23 +551,15 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _label(
-    fetch: str,
-    leg: str,
-    *,
-    share: str,
-    json: str,
-    fetches: list[str],
-    legs: list[str],
-    shares: list[str],
-    jsons: list[str],
-) -> str:
+#: How a compared setting shows in a row label, by the option it comes from.
+LABELS = {"fetch": "{}", "leg": "tm-{}", "share": "share-{}", "json": "{}"}
+
+
+def _label(picked: dict[str, str], choices: dict[str, list[str]]) -> str:
     """A service's row label: the settings compared side by side (none when nothing is)."""
-    parts = [fetch] if len(fetches) > 1 else []
-    parts += [f"tm-{leg}"] if len(legs) > 1 else []
-    parts += [f"share-{share}"] if len(shares) > 1 else []
-    parts += [json] if len(jsons) > 1 else []
-    return " ".join(parts)
+    return " ".join(
+        LABELS[name].format(value) for name, value in picked.items() if len(choices[name]) > 1
+    )
 
 
 def run_size(
@@ -582,8 +575,13 @@ def run_size(
 ) -> None:
     """One size: build, time both passes, report, drop."""
     alias = f"bench-query-{size}"
-    fetches, legs = args.source_fetch.split(","), args.text_model.split(",")
-    shares, jsons = args.candidate_share.split(","), args.json.split(",")
+    choices = {
+        "fetch": args.source_fetch.split(","),
+        "leg": args.text_model.split(","),
+        "share": args.candidate_share.split(","),
+        "json": args.json.split(","),
+    }
+    legs, jsons = choices["leg"], choices["json"]
     clients = {
         json: client if json == "orjson" else project_client(url, json=json) for json in jsons
     }
@@ -601,34 +599,23 @@ def run_size(
             build = build_index(
                 client, alias, size, spec=spec, seed=args.seed, segments=args.segments
             )
+        picks = [dict(zip(choices, combo, strict=True)) for combo in product(*choices.values())]
         services = {
-            _label(
-                fetch,
-                leg,
-                share=share,
-                json=json,
-                fetches=fetches,
-                legs=legs,
-                shares=shares,
-                jsons=jsons,
-            ): SearchService(
+            _label(picked, choices): SearchService(
                 Settings(
                     es_url=url,
                     model=model,
-                    text_model=MINILM_MODEL if leg == "on" else "off",
+                    text_model=MINILM_MODEL if picked["leg"] == "on" else "off",
                     index_alias=alias,
                     vector_index_type=args.index_type,
-                    source_fetch=fetch,
-                    knn_candidate_share=float(share),
+                    source_fetch=picked["fetch"],
+                    knn_candidate_share=float(picked["share"]),
                 ),
-                gateway=TracingGateway(clients[json], alias),
+                gateway=TracingGateway(clients[picked["json"]], alias),
                 embedder=embedder,
                 text_embedder=text_embedder,
             )
-            for fetch in fetches
-            for leg in legs
-            for share in shares
-            for json in jsons
+            for picked in picks
         }
         modes = [mode for mode in MODES if mode in args.modes.split(",")]
         passes = [
