@@ -13,12 +13,17 @@ prints the tables behind the decision written in ``docs/evaluation.md``:
    negatives (how often an unrelated word would be read as a category).
 2. **Colour by neighbours**, the same over the XKCD/CSS4 colour lexicon.
 3. **Colour by name** (zero-shot): ``"<word> colour"`` against ``"<family> colour"``.
-4. **The dev set, once, at thresholds fixed from 1:** every word of an open-vocabulary query
-   that understanding leaves unplaced (``Reading.unplaced``) when no category was read, guessed.
+4. **Proposals** (what ``hybrid searchlog unread --suggest`` shows a person): leave-one-out as
+   in 1, how often :func:`hybrid.query.suggest.ranked_votes` ranks the right category first, or
+   among the first three.
+5. **The dev sets, at thresholds fixed from 1:** every word of an open-vocabulary query that
+   understanding leaves unplaced (``Reading.unplaced``) when no category was read, guessed; and
+   for the category-word queries, whether a word's proposals hold the asked category.
 
 Run (needs Debian's wordnet-base, which ``make setup`` installs)::
 
-    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_word_guess.py
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/bench_word_guess.py \
+        --devsets open_vocab,open_vocab_blind,open_vocab_blind2
 
 A script that prints figures, not a test. The dev set is read here only to evaluate.
 """
@@ -35,11 +40,12 @@ import numpy as np
 
 from hybrid.embedding import SentenceTransformerEmbedder
 from hybrid.evaluation.devset import load_devset
-from hybrid.query.lexicon import category_words, colour_lexicon
+from hybrid.query.lexicon import colour_lexicon
 from hybrid.query.reading import read_query
+from hybrid.query.suggest import NEIGHBOURS, TOP, labelled_words, ranked_votes
 from hybrid.query.vocabulary import FacetVocabulary
 from hybrid.settings import MINILM_MODEL
-from hybrid.vocab import CATEGORIES, COLOUR_FAMILIES
+from hybrid.vocab import COLOUR_FAMILIES
 
 WORDNET = Path("/usr/share/wordnet")
 K = 5
@@ -57,12 +63,31 @@ def vote(
     similarities: np.ndarray, labels: Sequence[str], skip: set[int]
 ) -> tuple[str, float, float]:
     """(label, top similarity, share of the similarity-weighted vote) of the ``K`` nearest."""
-    picked = [int(i) for i in np.argsort(-similarities) if int(i) not in skip][:K]
-    votes: dict[str, float] = {}
-    for i in picked:
-        votes[labels[i]] = votes.get(labels[i], 0.0) + float(similarities[i])
-    best = max(votes, key=lambda label: votes[label])
-    return best, float(similarities[picked[0]]), votes[best] / sum(votes.values())
+    label, share, _ = ranked_votes(similarities, labels, neighbours=K, skip=skip)[0]
+    top = max(float(s) for i, s in enumerate(similarities) if i not in skip)
+    return label, top, share
+
+
+def ranking(names: list[str], labels: list[str], vectors: np.ndarray) -> None:
+    """Leave-one-out: how often the right category is the first, or among the first three, that
+    :class:`hybrid.query.suggest.CategorySuggester` proposes (what ``--suggest`` shows)."""
+    similarity = vectors @ vectors.T
+    first = three = total = 0
+    for j, name in enumerate(names):
+        if " " in name:
+            continue
+        skip = {i for i, other in enumerate(names) if name in other.split()}
+        ranked = [label for label, _, _ in ranked_votes(similarity[j], labels, skip=skip)]
+        total += 1
+        first += ranked[0] == labels[j]
+        three += labels[j] in ranked[:TOP]
+    print(
+        f"\n### Proposals (leave-one-out, {NEIGHBOURS} neighbours, {len(set(labels))} categories)\n"
+    )
+    print(
+        f"{total} single words: right category first {first / total:.2f}, "
+        f"among the first {TOP} {three / total:.2f}"
+    )
 
 
 def calibration(
@@ -130,29 +155,43 @@ def dev_set(
     labels: list[str],
     vectors: np.ndarray,
     *,
+    devset: str,
     threshold: float,
     share: float,
 ) -> None:
     vocabulary = FacetVocabulary.from_buckets([], [], [])
-    unplaced = fired = right = 0
-    print(f"\n### Dev set, category by neighbours at threshold {threshold}, share {share}\n")
-    for entry in load_devset("open_vocab"):
+    unplaced = fired = right = asked = first = three = 0
+    print(
+        f"\n### Dev set {devset}, category by neighbours at threshold {threshold}, share {share}\n"
+    )
+    for entry in load_devset(devset):
         reading = read_query(entry.query, vocabulary, mode="filter")
         if reading.parsed.categories:
             continue
+        wanted = entry.intent.category or ""
+        proposed: list[list[str]] = []
         for word in reading.unplaced:
             unplaced += 1
             similarities = vectors @ model.encode_texts([word])[0]
+            ranked = ranked_votes(similarities, labels)
+            proposed.append([label for label, _, _ in ranked[:TOP]])
             label, top, vote_share = vote(similarities, labels, set())
             if top < threshold or vote_share < share:
                 continue
             fired += 1
-            wanted = entry.intent.category or ""
             ok = bool(wanted) and wanted.startswith(label)
             right += ok
             verdict = "right" if ok else "wrong"
             print(f"- {entry.type}: {entry.query!r}: {word!r} -> {label} ({top:.2f}, {verdict})")
+        if entry.type == "category_word" and wanted and proposed:
+            asked += 1
+            first += any(wanted.startswith(labels[0]) for labels in proposed)
+            three += any(wanted.startswith(label) for labels in proposed for label in labels)
     print(f"\nunplaced words {unplaced}, read {fired}, right {right}")
+    print(
+        f"category_word queries with no category read: {asked}; a word proposes the asked "
+        f"category first in {first}, among the first {TOP} in {three}"
+    )
 
 
 def main() -> None:
@@ -160,13 +199,12 @@ def main() -> None:
     parser.add_argument("--negatives", type=int, default=2000, help="WordNet words sampled")
     parser.add_argument("--threshold", type=float, default=0.6)
     parser.add_argument("--share", type=float, default=1.0)
+    parser.add_argument("--devsets", default="open_vocab", help="comma-separated dev sets")
     args = parser.parse_args()
     if not (WORDNET / "index.noun").is_file():
         sys.exit("WordNet is missing: make setup installs Debian's wordnet-base")
     model = SentenceTransformerEmbedder(MINILM_MODEL, device="cpu", threads=1)
-    categories = dict(category_words())
-    for category in CATEGORIES:
-        categories.update({n.lower(): category.path for n in (category.leaf, *category.nouns)})
+    categories = labelled_words()
     colours = colour_lexicon()
     known = set(categories) | set(colours)
     rng = np.random.default_rng(7)
@@ -189,12 +227,21 @@ def main() -> None:
         "Category by neighbours (leave-one-out over the lexicon)",
         calibration(category_names, category_labels, category_vectors, negatives),
     )
+    ranking(category_names, category_labels, category_vectors)
     print_calibration(
         "Colour by neighbours (leave-one-out over the colour lexicon)",
         calibration(colour_names, [colours[n] for n in colour_names], colour_vectors, negatives),
     )
     zero_shot_colour(model, negative_words[:600])
-    dev_set(model, category_labels, category_vectors, threshold=args.threshold, share=args.share)
+    for devset in args.devsets.split(","):
+        dev_set(
+            model,
+            category_labels,
+            category_vectors,
+            devset=devset,
+            threshold=args.threshold,
+            share=args.share,
+        )
 
 
 if __name__ == "__main__":

@@ -6,21 +6,27 @@ ILM, so retention is this command, e.g. from cron once a day.
 
 ``unread --days N`` lists the words understanding could not read ("wellies", "chucks"), most
 searched first, with how many of those searches found nothing or were relaxed: the worklist of
-the shop's synonyms file (``HYBRID_SYNONYMS_FILE``).
+the shop's synonyms file (``HYBRID_SYNONYMS_FILE``). With ``--suggest`` a real text model
+(``HYBRID_TEXT_MODEL``, else all-MiniLM-L6-v2) proposes categories for each word, and ``--draft
+FILE`` writes them as commented-out rules for a person to check (:mod:`hybrid.query.suggest`).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from hybrid.cli.common import JsonFlag, console, fail
-from hybrid.errors import HybridSearchError
-from hybrid.settings import get_settings
+from hybrid.errors import ConfigurationError, HybridSearchError
+from hybrid.settings import MINILM_MODEL, Settings, get_settings
+
+if TYPE_CHECKING:
+    from hybrid.query.suggest import Suggestion
 
 searchlog_app = typer.Typer(help="The search log: one document per search.")
 
@@ -28,6 +34,18 @@ Days = Annotated[int, typer.Option("--days", min=1, help="Days to keep, today in
 Top = Annotated[int, typer.Option("--top", min=1, max=1000, help="Words to list.")]
 Recent = Annotated[int, typer.Option("--days", min=1, help="The last N days, today included.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Name the indices, delete nothing.")]
+Suggest = Annotated[
+    bool,
+    typer.Option("--suggest", help="Propose categories for each word with a real text model."),
+]
+Draft = Annotated[
+    Path | None,
+    typer.Option(
+        "--draft",
+        dir_okay=False,
+        help="Write the proposals as commented-out synonyms-file rules (implies --suggest).",
+    ),
+]
 
 
 @searchlog_app.command("prune")
@@ -58,6 +76,8 @@ def prune(days: Days, dry_run: DryRun = False, as_json: JsonFlag = False) -> Non
 def unread(
     days: Recent = 7,
     top: Top = 25,
+    suggest: Suggest = False,
+    draft: Draft = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The words understanding did not read, most searched first (for the synonyms file)."""
@@ -67,17 +87,76 @@ def unread(
     try:
         client = es_ops.make_client(settings)
         rows = es_ops.unread_words(client, settings.index_alias, days=days, top=top)
+        proposals = _proposals(settings, rows) if suggest or draft else None
     except HybridSearchError as exc:
         raise fail(exc) from exc
+    if draft is not None and proposals is not None:
+        _write_draft(draft, rows, proposals, model=_suggestion_model(settings), days=days)
     if as_json:
-        typer.echo(json.dumps({"days": days, "words": rows}))
+        typer.echo(json.dumps({"days": days, "words": _json_rows(rows, proposals)}))
         return
     if not rows:
         console.print(f"no unread words in the last {days} day(s) of the search log")
         return
-    table = Table("word", "searches", "found nothing", "relaxed")
+    _print_table(rows, proposals)
+
+
+def _suggestion_model(settings: Settings) -> str:
+    return settings.text_model if settings.text_model_on else MINILM_MODEL
+
+
+def _proposals(settings: Settings, rows: list[dict[str, Any]]) -> dict[str, list[Suggestion]]:
+    from hybrid.embedding import SentenceTransformerEmbedder
+    from hybrid.query.suggest import CategorySuggester, labelled_words
+    from hybrid.query.synonyms import read_synonyms
+
+    if not rows:
+        return {}
+    model = SentenceTransformerEmbedder(
+        _suggestion_model(settings), device=settings.device, threads=settings.torch_threads
+    )
+    words = labelled_words(read_synonyms(settings.synonyms_file))
+    return CategorySuggester(model.encode_texts, words).suggest([row["word"] for row in rows])
+
+
+def _write_draft(
+    path: Path,
+    rows: list[dict[str, Any]],
+    proposals: dict[str, list[Suggestion]],
+    *,
+    model: str,
+    days: int,
+) -> None:
+    from hybrid.query.suggest import draft
+
+    try:
+        path.write_text(draft(rows, proposals, model=model, days=days), encoding="utf-8")
+    except OSError as exc:
+        raise fail(ConfigurationError(f"cannot write the draft {str(path)!r}: {exc}")) from exc
+    console.print(f"draft rules for {len(rows)} word(s) written to {path}", soft_wrap=True)
+
+
+def _json_rows(
+    rows: list[dict[str, Any]], proposals: dict[str, list[Suggestion]] | None
+) -> list[dict[str, Any]]:
+    if proposals is None:
+        return rows
+    return [
+        {**row, "suggestions": [s.as_dict() for s in proposals.get(row["word"], [])]}
+        for row in rows
+    ]
+
+
+def _print_table(rows: list[dict[str, Any]], proposals: dict[str, list[Suggestion]] | None) -> None:
+    columns = ["word", "searches", "found nothing", "relaxed"]
+    if proposals is not None:
+        columns.append("proposed categories (share of the vote; check before use)")
+    table = Table(*columns)
     for row in rows:
-        table.add_row(
-            row["word"], str(row["searches"]), str(row["zero_results"]), str(row["relaxed"])
-        )
+        cells = [row["word"], str(row["searches"]), str(row["zero_results"]), str(row["relaxed"])]
+        if proposals is not None:
+            cells.append(
+                "; ".join(f"{s.category} ({s.share:.2f})" for s in proposals.get(row["word"], []))
+            )
+        table.add_row(*cells)
     console.print(table)

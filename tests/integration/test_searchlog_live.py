@@ -30,10 +30,12 @@ from hybrid.cli import app
 from hybrid.errors import IndexingError
 from hybrid.mapping import searchlog_index, searchlog_pattern, searchlog_template
 from hybrid.query.request import SearchRequest
+from hybrid.query.synonyms import ShopSynonyms, parse_synonyms
 from hybrid.search import SearchService
 from hybrid.search.gateway import ElasticsearchGateway
 from hybrid.search.searchlog import SearchLog
 from hybrid.settings import Settings, get_settings
+from hybrid.vocab import CATEGORIES
 
 pytestmark = pytest.mark.integration
 
@@ -233,6 +235,49 @@ def test_the_words_nothing_read_are_counted_for_the_synonyms_file(
     }
     assert words["comfy"]["searches"] == 1
     assert "chucks" in table.output
+
+
+def test_a_real_text_model_proposes_categories_a_person_then_accepts(
+    indexed: Settings, es: Elasticsearch, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    service = SearchService(indexed, gateway=ElasticsearchGateway(es, indexed.index_alias))
+    assert service.search_log is not None
+    for text in ("grey hoodie", "hoodie", "bumbag"):
+        service.search(SearchRequest(text=text))
+    service.search_log.close()
+    monkeypatch.setenv("HYBRID_ES_URL", indexed.effective_es_url)
+    monkeypatch.setenv("HYBRID_INDEX_ALIAS", indexed.index_alias)
+    monkeypatch.setenv("HYBRID_TEXT_MODEL", "off")  # proposals fall back to all-MiniLM-L6-v2
+    draft_file = tmp_path / "synonyms-draft.txt"
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        result = runner.invoke(app, ["searchlog", "unread", "--suggest", "--json"])
+        table = runner.invoke(app, ["searchlog", "unread", "--draft", str(draft_file)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert table.exit_code == 0, table.output
+    print(table.output)
+    words = {row["word"]: row for row in json.loads(result.stdout)["words"]}
+    assert list(words) == ["hoodie", "bumbag"]  # most searched first
+    paths = {c.path for c in CATEGORIES} | {c.top_level for c in CATEGORIES}
+    for row in words.values():
+        proposals = row["suggestions"]
+        assert 1 <= len(proposals) <= 3  # a unanimous vote proposes one
+        assert {p["category"] for p in proposals} <= paths
+        assert [p["share"] for p in proposals] == sorted(
+            (p["share"] for p in proposals), reverse=True
+        )
+    # The real model's first proposals (all-MiniLM-L6-v2): a hoodie is clothing, a bumbag a bag.
+    assert words["hoodie"]["suggestions"][0]["category"].startswith("Clothing")
+    assert words["bumbag"]["suggestions"][0]["category"].startswith("Bags")
+    text = draft_file.read_text("utf-8")
+    assert parse_synonyms(text) == ShopSynonyms()  # all commented out until a person decides
+    first = words["bumbag"]["suggestions"][0]["category"]
+    rule = f"bumbag => category: {first}\n"
+    accepted = text.replace(f"# {rule}", rule)
+    assert parse_synonyms(accepted).categories == (("bumbag", first),)
 
 
 def test_a_day_logged_before_a_new_field_takes_it(indexed: Settings, es: Elasticsearch) -> None:
