@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from hybrid.cli.common import JsonFlag, console, fail
@@ -85,12 +86,14 @@ def unread(
 
     settings = get_settings()
     try:
+        if draft is not None:
+            _check_draft_path(draft, settings)
         client = es_ops.make_client(settings)
         rows = es_ops.unread_words(client, settings.index_alias, days=days, top=top)
         proposals = _proposals(settings, rows) if suggest or draft else None
     except HybridSearchError as exc:
         raise fail(exc) from exc
-    if draft is not None and proposals is not None:
+    if draft is not None and proposals is not None and rows:
         _write_draft(draft, rows, proposals, model=_suggestion_model(settings), days=days)
     if as_json:
         typer.echo(json.dumps({"days": days, "words": _json_rows(rows, proposals)}))
@@ -99,6 +102,20 @@ def unread(
         console.print(f"no unread words in the last {days} day(s) of the search log")
         return
     _print_table(rows, proposals)
+
+
+def _check_draft_path(path: Path, settings: Settings) -> None:
+    """A draft is a new file: never the live synonyms file, never over another file."""
+    live = settings.synonyms_file
+    if live is not None and path.resolve() == live.resolve():
+        raise ConfigurationError(
+            f"--draft {str(path)!r} is the live synonyms file (HYBRID_SYNONYMS_FILE); write the "
+            "draft elsewhere and copy the rules you accept"
+        )
+    if path.exists():
+        raise ConfigurationError(f"--draft {str(path)!r} exists; expected a new file")
+    if not path.parent.is_dir():
+        raise ConfigurationError(f"--draft {str(path)!r}: no directory {str(path.parent)!r}")
 
 
 def _suggestion_model(settings: Settings) -> str:
@@ -133,7 +150,7 @@ def _write_draft(
         path.write_text(draft(rows, proposals, model=model, days=days), encoding="utf-8")
     except OSError as exc:
         raise fail(ConfigurationError(f"cannot write the draft {str(path)!r}: {exc}")) from exc
-    console.print(f"draft rules for {len(rows)} word(s) written to {path}", soft_wrap=True)
+    Console(stderr=True).print(f"draft rules for {len(rows)} word(s) written to {path}")
 
 
 def _json_rows(
@@ -150,13 +167,13 @@ def _json_rows(
 def _print_table(rows: list[dict[str, Any]], proposals: dict[str, list[Suggestion]] | None) -> None:
     columns = ["word", "searches", "found nothing", "relaxed"]
     if proposals is not None:
-        columns.append("proposed categories (share of the vote; check before use)")
+        columns.append("proposed categories (nearest labelled word; check before use)")
     table = Table(*columns)
     for row in rows:
         cells = [row["word"], str(row["searches"]), str(row["zero_results"]), str(row["relaxed"])]
         if proposals is not None:
             cells.append(
-                "; ".join(f"{s.category} ({s.share:.2f})" for s in proposals.get(row["word"], []))
+                "; ".join(f"{s.category} ({s.nearest})" for s in proposals.get(row["word"], []))
             )
         table.add_row(*cells)
     console.print(table)

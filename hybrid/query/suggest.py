@@ -2,12 +2,13 @@
 
 The words understanding did not read ("comfy", "chucks") are the worklist of the synonyms file
 (``hybrid searchlog unread``). A language model cannot read them safely at search time: a
-category read there is a filter, and all-MiniLM-L6-v2 places a word outside the tables at
-precision 0.97 only at recall 0.19 (``benchmarks/bench_word_guess.py``). It can *propose*: over
-the words of the category lexicon, each left out in turn, the similarity-weighted vote of its
-:data:`NEIGHBOURS` nearest labelled words ranks the right category first for 0.67 of them and
-among the first three for 0.89 (same script). So the model ranks, a person decides:
-:func:`draft` writes every proposal as a commented-out rule, and nothing here runs in a search.
+category read there is a filter, and all-MiniLM-L6-v2 is too often wrong for that at any useful
+recall (``benchmarks/bench_word_guess.py``, item 1). It can *propose*: each category is ranked by
+the labelled word nearest to the unread word (the shop's nouns, WordNet's and the synonyms
+file's), and a person decides. Ranking by the nearest word rather than by a vote of the nearest
+few keeps the many WordNet clothing words from outvoting every small category (the same
+script's "Proposals" table compares both). :func:`draft` writes every proposal as a
+commented-out rule; nothing here runs in a search.
 
 Pure except for the encoder passed in (``texts -> unit vectors``, e.g.
 :meth:`hybrid.embedding.SentenceTransformerEmbedder.encode_texts`).
@@ -15,9 +16,10 @@ Pure except for the encoder passed in (``texts -> unit vectors``, e.g.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 
@@ -25,11 +27,11 @@ from hybrid.query.lexicon import category_words
 from hybrid.query.synonyms import ShopSynonyms
 from hybrid.vocab import CATEGORIES
 
-#: How many nearest labelled words vote; 10 ranked best in leave-one-out (5: top-3 0.86, 10:
-#: 0.89, 20: 0.91 but top-1 lower).
-NEIGHBOURS: Final = 10
 #: Categories proposed per word.
 TOP: Final = 3
+#: A word a rule can hold: letters and digits, joined by hyphens or apostrophes (what the search
+#: log's unread words are); anything else gets no rule line in a draft.
+_RULE_WORD: Final = re.compile(r"[^\W_]+(?:[-'\u2019][^\W_]+)*")
 
 #: ``texts -> one unit vector a row``.
 Encoder = Callable[[Sequence[str]], np.ndarray]
@@ -37,20 +39,27 @@ Encoder = Callable[[Sequence[str]], np.ndarray]
 
 @dataclass(frozen=True)
 class Suggestion:
-    """One proposed category for a word: its share of the vote and the nearest word that voted."""
+    """One proposed category for a word, and the labelled word that placed it there."""
 
     category: str
-    share: float
     nearest: str
     similarity: float
 
     def as_dict(self) -> dict[str, Any]:
+        """The JSON form (``hybrid searchlog unread --suggest --json``)."""
         return {
             "category": self.category,
-            "share": round(self.share, 3),
             "nearest": self.nearest,
             "similarity": round(self.similarity, 3),
         }
+
+
+class Nearest(NamedTuple):
+    """A category's closest labelled word: its position among the entries, its similarity."""
+
+    label: str
+    position: int
+    similarity: float
 
 
 def labelled_words(synonyms: ShopSynonyms | None = None) -> dict[str, str]:
@@ -62,28 +71,21 @@ def labelled_words(synonyms: ShopSynonyms | None = None) -> dict[str, str]:
     return words
 
 
-def ranked_votes(
-    similarities: np.ndarray,
-    labels: Sequence[str],
-    *,
-    neighbours: int = NEIGHBOURS,
-    skip: Collection[int] = (),
-) -> list[tuple[str, float, int]]:
-    """``(label, share, nearest index)`` of the ``neighbours`` most similar entries, best first.
-
-    Each neighbour votes for its label with its similarity (negative similarities count 0); a
-    label's share is its part of the vote, and its nearest index the closest entry voting for it.
-    Entries in ``skip`` do not vote (leave-one-out).
+def ranked_categories(
+    similarities: np.ndarray, labels: Sequence[str], *, skip: Collection[int] = ()
+) -> list[Nearest]:
+    """Each label once, by its most similar entry, best first; labels only dissimilar entries
+    carry (similarity <= 0) are left out, and entries in ``skip`` do not count (leave-one-out).
     """
-    order = [int(i) for i in np.argsort(-similarities, kind="stable") if int(i) not in skip]
-    votes: dict[str, float] = {}
-    nearest: dict[str, int] = {}
-    for i in order[:neighbours]:
-        votes[labels[i]] = votes.get(labels[i], 0.0) + max(0.0, float(similarities[i]))
-        nearest.setdefault(labels[i], i)
-    total = sum(votes.values()) or 1.0
-    ranked = sorted(votes, key=lambda label: (-votes[label], nearest[label]))
-    return [(label, votes[label] / total, nearest[label]) for label in ranked]
+    ranked: dict[str, Nearest] = {}
+    for i in np.argsort(-similarities, kind="stable"):
+        index = int(i)
+        similarity = float(similarities[index])
+        if similarity <= 0:
+            break
+        if index not in skip and labels[index] not in ranked:
+            ranked[labels[index]] = Nearest(labels[index], index, similarity)
+    return list(ranked.values())
 
 
 class CategorySuggester:
@@ -91,7 +93,7 @@ class CategorySuggester:
 
     def __init__(self, encode: Encoder, words: Mapping[str, str]) -> None:
         if not words:
-            raise ValueError("no labelled words to compare with")
+            raise ValueError("expected labelled words to compare with; got none")
         self._encode = encode
         self._words = list(words)
         self._labels = [words[word] for word in self._words]
@@ -104,8 +106,8 @@ class CategorySuggester:
         similarities = self._encode(list(words)) @ self._vectors.T
         return {
             word: [
-                Suggestion(label, share, self._words[i], float(row[i]))
-                for label, share, i in ranked_votes(row, self._labels)[:top]
+                Suggestion(near.label, self._words[near.position], near.similarity)
+                for near in ranked_categories(row, self._labels)[:top]
             ]
             for word, row in zip(words, similarities, strict=True)
         }
@@ -121,7 +123,8 @@ def draft(
     """A synonyms file in which every proposed rule is commented out, for a person to check.
 
     ``rows`` are :func:`hybrid.es.unread_words` rows, most searched first. Uncommenting a rule
-    line gives a rule :func:`hybrid.query.synonyms.parse_synonyms` reads.
+    line gives a rule :func:`hybrid.query.synonyms.parse_synonyms` reads as that word and that
+    category; a word a rule cannot hold (a comma, ``=>``, a line break...) gets no rule line.
     """
     lines = [
         f"# Draft rules for HYBRID_SYNONYMS_FILE: the words shoppers used in the last {days} "
@@ -132,14 +135,17 @@ def draft(
     ]
     for row in rows:
         word = str(row["word"])
-        lines += [
-            "",
-            f"# {word}: {row['searches']} search(es), {row['zero_results']} found nothing, "
-            f"{row['relaxed']} relaxed",
-        ]
+        counts = (
+            f"{row['searches']} search(es), {row['zero_results']} found nothing, "
+            f"{row['relaxed']} relaxed"
+        )
+        if not _RULE_WORD.fullmatch(word):
+            lines += ["", f"# {word!r} ({counts}): no rule proposed, a rule cannot hold it"]
+            continue
+        lines += ["", f"# {word}: {counts}"]
         for s in suggestions.get(word, ()):
             lines += [
-                f"#   {s.share:.2f} of the vote; nearest '{s.nearest}' ({s.similarity:.2f})",
+                f"#   nearest labelled word '{s.nearest}' ({s.similarity:.2f})",
                 f"# {word} => category: {s.category}",
             ]
     return "\n".join(lines) + "\n"

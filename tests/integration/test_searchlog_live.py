@@ -252,23 +252,23 @@ def test_a_real_text_model_proposes_categories_a_person_then_accepts(
     get_settings.cache_clear()
     try:
         runner = CliRunner()
-        result = runner.invoke(app, ["searchlog", "unread", "--suggest", "--json"])
-        table = runner.invoke(app, ["searchlog", "unread", "--draft", str(draft_file)])
+        result = runner.invoke(app, ["searchlog", "unread", "--draft", str(draft_file), "--json"])
+        table = runner.invoke(app, ["searchlog", "unread", "--suggest"])
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert table.exit_code == 0, table.output
     print(table.output)
-    words = {row["word"]: row for row in json.loads(result.stdout)["words"]}
+    words = {row["word"]: row for row in json.loads(result.stdout)["words"]}  # JSON alone
     assert list(words) == ["hoodie", "bumbag"]  # most searched first
     paths = {c.path for c in CATEGORIES} | {c.top_level for c in CATEGORIES}
     for row in words.values():
         proposals = row["suggestions"]
-        assert 1 <= len(proposals) <= 3  # a unanimous vote proposes one
+        assert 1 <= len(proposals) <= 3
+        assert len({p["category"] for p in proposals}) == len(proposals)
         assert {p["category"] for p in proposals} <= paths
-        assert [p["share"] for p in proposals] == sorted(
-            (p["share"] for p in proposals), reverse=True
-        )
+        similarities = [p["similarity"] for p in proposals]
+        assert similarities == sorted(similarities, reverse=True)
     # The real model's first proposals (all-MiniLM-L6-v2): a hoodie is clothing, a bumbag a bag.
     assert words["hoodie"]["suggestions"][0]["category"].startswith("Clothing")
     assert words["bumbag"]["suggestions"][0]["category"].startswith("Bags")

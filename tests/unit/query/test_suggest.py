@@ -7,28 +7,34 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from hybrid.query.suggest import CategorySuggester, Suggestion, draft, labelled_words, ranked_votes
+from hybrid.query.suggest import (
+    CategorySuggester,
+    Suggestion,
+    draft,
+    labelled_words,
+    ranked_categories,
+)
 from hybrid.query.synonyms import ShopSynonyms, parse_synonyms
 
 BOOTS = "Footwear > Boots"
 BAGS = "Bags"
 
 
-def test_neighbours_vote_with_their_similarity() -> None:
-    similarities = np.array([0.9, 0.8, 0.7, 0.1, -0.5])
-    labels = [BOOTS, BAGS, BAGS, BOOTS, BAGS]
-    ranked = ranked_votes(similarities, labels, neighbours=3)
-    assert [(label, round(share, 3), i) for label, share, i in ranked] == [
-        (BAGS, 0.625, 1),  # 0.8 + 0.7 of 2.4
-        (BOOTS, 0.375, 0),
+def test_each_category_ranks_by_its_nearest_word_not_by_how_many_words_it_has() -> None:
+    similarities = np.array([0.5, 0.9, 0.4, 0.45, 0.3])
+    labels = [BAGS, BOOTS, BAGS, BAGS, BAGS]  # four bag words, one closer boot word
+    ranked = ranked_categories(similarities, labels)
+    assert [(near.label, near.position, near.similarity) for near in ranked] == [
+        (BOOTS, 1, 0.9),
+        (BAGS, 0, 0.5),
     ]
 
 
-def test_a_left_out_entry_does_not_vote_and_negative_similarity_counts_nothing() -> None:
-    similarities = np.array([0.9, 0.8, -0.2])
-    labels = [BOOTS, BAGS, BOOTS]
-    ranked = ranked_votes(similarities, labels, neighbours=2, skip={0})
-    assert [(label, share) for label, share, _ in ranked] == [(BAGS, 1.0), (BOOTS, 0.0)]
+def test_a_left_out_entry_does_not_count_and_dissimilar_ones_propose_nothing() -> None:
+    similarities = np.array([0.9, 0.8, -0.2, 0.0])
+    labels = [BOOTS, BAGS, "Home > Mugs", "Home > Cushions"]
+    assert [near.label for near in ranked_categories(similarities, labels, skip={0})] == [BAGS]
+    assert ranked_categories(np.array([-0.1, -0.3]), [BOOTS, BAGS]) == []
 
 
 class _Encoder:
@@ -72,20 +78,33 @@ def test_the_shops_synonyms_label_words_too_and_win() -> None:
 
 def test_a_draft_is_all_comments_until_a_person_uncomments_a_rule() -> None:
     rows = [{"word": "wellies", "searches": 4, "zero_results": 1, "relaxed": 2}]
-    proposals = {
-        "wellies": [
-            Suggestion(BOOTS, 0.7, "wellington", 0.61),
-            Suggestion(BAGS, 0.3, "tote", 0.2),
-        ]
-    }
+    proposals = {"wellies": [Suggestion(BOOTS, "wellington", 0.61), Suggestion(BAGS, "tote", 0.2)]}
     text = draft(rows, proposals, model="all-MiniLM-L6-v2", days=7)
     assert parse_synonyms(text) == ShopSynonyms()  # nothing is read as it stands
     assert "# wellies: 4 search(es), 1 found nothing, 2 relaxed" in text
-    assert "#   0.70 of the vote; nearest 'wellington' (0.61)" in text
-    accepted = text.replace(f"# wellies => category: {BOOTS}", f"wellies => category: {BOOTS}")
-    assert parse_synonyms(accepted).categories == (("wellies", BOOTS),)
+    assert "#   nearest labelled word 'wellington' (0.61)" in text
+    rule = f"wellies => category: {BOOTS}\n"
+    assert parse_synonyms(text.replace(f"# {rule}", rule)).categories == (("wellies", BOOTS),)
+
+
+@pytest.mark.parametrize("word", ["a,b", "x => category: Bags", "two\nlines", "#hash"])
+def test_a_word_no_rule_can_hold_gets_no_rule_line(word: str) -> None:
+    rows = [{"word": word, "searches": 1, "zero_results": 0, "relaxed": 0}]
+    text = draft(rows, {word: [Suggestion(BAGS, "tote", 0.5)]}, model="m", days=1)
+    mentions = [line for line in text.splitlines() if f"category: {BAGS}" in line]
+    assert all("no rule proposed" in line for line in mentions)
+    assert "no rule proposed" in text
+    assert parse_synonyms(text) == ShopSynonyms()  # still all comments, line breaks included
+
+
+def test_hyphens_apostrophes_and_digits_still_make_rules() -> None:
+    for word in ("hi-tops", "levi's", "501s"):
+        rows = [{"word": word, "searches": 1, "zero_results": 0, "relaxed": 0}]
+        text = draft(rows, {word: [Suggestion(BAGS, "tote", 0.5)]}, model="m", days=1)
+        rule = f"{word} => category: {BAGS}\n"
+        assert parse_synonyms(text.replace(f"# {rule}", rule)).categories == ((word, BAGS),)
 
 
 def test_no_lexicon_is_refused() -> None:
-    with pytest.raises(ValueError, match="no labelled words"):
+    with pytest.raises(ValueError, match="expected labelled words"):
         CategorySuggester(_Encoder({}), {})
