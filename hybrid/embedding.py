@@ -198,11 +198,18 @@ def _light_clip_dir(path: str) -> Path | None:
 
 def _load_backend(path: str, *, device: str) -> _Backend:
     module = _light_clip_dir(path)
-    if module is None:
-        return _SentenceTransformers(path, device=device)
-    from hybrid.clip import ClipEncoder
+    if module is not None:
+        from hybrid.clip import ClipEncoder
 
-    return ClipEncoder(module, device=device)
+        return ClipEncoder(module, device=device)
+    from hybrid.bert import bert_module_dir
+
+    text_model = bert_module_dir(Path(path))  # a local directory (the packaged MiniLM)
+    if text_model is not None:
+        from hybrid.bert import BertEncoder
+
+        return BertEncoder(text_model, device=device)
+    return _SentenceTransformers(path, device=device)
 
 
 def _normalised(vectors: np.ndarray, rows: int) -> np.ndarray:
@@ -346,6 +353,19 @@ def get_text_embedder(settings: Settings) -> SentenceTransformerEmbedder | None:
         EmbeddingError: if ``settings.text_model`` names a local path that does not exist.
     """
     return _shared(settings.text_model, settings) if settings.text_model_on else None
+
+
+def get_word_embedder(settings: Settings) -> SentenceTransformerEmbedder | None:
+    """The process-wide embedder that guesses unread words' categories
+    (``settings.guessing_model``: the text model when its leg is on, else ``word_model``).
+
+    None when ``word_model`` is off. Loaded lazily, like the others.
+
+    Raises:
+        EmbeddingError: if the model names a local path that does not exist.
+    """
+    model = settings.guessing_model
+    return None if model is None else _shared(model, settings)
 
 
 def _shared(model: str, settings: Settings) -> SentenceTransformerEmbedder:

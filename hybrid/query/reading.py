@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from hybrid.query.filters import Clause, colour_clause
 from hybrid.query.lexicon import MIN_FUZZY_LENGTH, material_words, stop_words
 from hybrid.query.phrases import Negation, PricePhrase, extract_negations, extract_price
 from hybrid.query.request import Filters, UnderstandingMode
+from hybrid.query.suggest import Guess
 from hybrid.query.text_match import DEFAULT_BOOSTS
 from hybrid.query.understanding import (
     FACET_FILTER_FIELD,
@@ -57,6 +58,8 @@ class Reading:
         excluded_words: other negated words (excluded from the text fields).
         corrected: typo -> correction.
         notes: readings chosen from context, in words ("'leather' read as a material").
+        guessed: span texts whose category a text model guessed (:func:`with_guess`): still
+            unread and unplaced, since no table of the shop's knows them.
         unplaced, unread: see the properties.
     """
 
@@ -68,11 +71,17 @@ class Reading:
     excluded_words: list[str] = field(default_factory=list)
     corrected: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    guessed: tuple[str, ...] = ()
+
+    def _placed(self) -> set[str]:
+        """Words a facet reading placed; a text model's guess (``guessed``) places none."""
+        spans = (s for s in self.parsed.matched_spans if s.span not in self.guessed)
+        return {t.norm for span in spans for t in tokenize(span.span)}
 
     @property
     def unplaced(self) -> list[str]:
         """Words of ``text`` long enough to hold a typo that understanding did not recognise."""
-        placed = {t.norm for span in self.parsed.matched_spans for t in tokenize(span.span)}
+        placed = self._placed()
         return [
             t.norm
             for t in tokenize(self.text)
@@ -86,7 +95,7 @@ class Reading:
         out. BM25 and the models still search them: this is what the shop could teach
         understanding. The search log counts them (``unread_words``), the worklist of the
         shop's synonyms file."""
-        placed = {t.norm for span in self.parsed.matched_spans for t in tokenize(span.span)}
+        placed = self._placed()
         skipped = stop_words() | material_words()
         found: list[str] = []
         for written in self.text.split():
@@ -253,6 +262,34 @@ def exclusion_clauses(reading: Reading) -> list[Clause]:
 
 def _price_report(price: PricePhrase) -> dict[str, object]:
     return {"span": price.span, "gte": price.price.gte, "lte": price.price.lte}
+
+
+def with_guess(reading: Reading, guess: Guess, *, model: str) -> Reading:
+    """``reading`` with a text model's guess as its understood category, said in its notes.
+
+    Only for a reading that names no category: the guess reads words no table knows, so it is
+    weaker than any of them; it filters like them and is relaxed like them when it leaves too
+    few hits.
+    """
+    if reading.parsed.categories:
+        raise ValueError(f"expected a reading without a category; got {reading.parsed.categories}")
+    span = MatchedSpan(guess.words, "category", guess.category)
+    parsed = reading.parsed.model_copy(
+        update={
+            "categories": [guess.category],
+            "matched_spans": [*reading.parsed.matched_spans, span],
+        }
+    )
+    note = (
+        f"{guess.words!r} read as {guess.category!r} by {model} (nearest labelled word "
+        f"{guess.nearest!r}, similarity {guess.similarity:.2f})"
+    )
+    return replace(
+        reading,
+        parsed=parsed,
+        notes=[*reading.notes, note],
+        guessed=(*reading.guessed, guess.words),
+    )
 
 
 def apply_reading(

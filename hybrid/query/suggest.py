@@ -17,6 +17,7 @@ Pure except for the encoder passed in (``texts -> unit vectors``, e.g.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
@@ -88,6 +89,20 @@ def ranked_categories(
     return list(ranked.values())
 
 
+@dataclass(frozen=True)
+class Guess:
+    """The category a text model places unread words in: what understanding reads from it."""
+
+    words: str
+    category: str
+    nearest: str
+    similarity: float
+
+
+#: Word vectors a suggester keeps (a word is encoded once per process).
+CACHED_WORDS: Final = 20_000
+
+
 class CategorySuggester:
     """Proposes categories for words by their nearest labelled words under one encoder."""
 
@@ -98,12 +113,24 @@ class CategorySuggester:
         self._words = list(words)
         self._labels = [words[word] for word in self._words]
         self._vectors = encode(self._words)
+        self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()  # one suggester serves the API's threads
+
+    def _similarities(self, words: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = [word for word in dict.fromkeys(words) if word not in self._cache]
+            if missing:
+                if len(self._cache) + len(missing) > CACHED_WORDS:
+                    self._cache.clear()
+                rows = self._encode(missing) @ self._vectors.T
+                self._cache.update(zip(missing, rows, strict=True))
+            return np.stack([self._cache[word] for word in words])
 
     def suggest(self, words: Sequence[str], *, top: int = TOP) -> dict[str, list[Suggestion]]:
         """The ``top`` proposed categories of each word (none for an empty list)."""
         if not words:
             return {}
-        similarities = self._encode(list(words)) @ self._vectors.T
+        similarities = self._similarities(words)
         return {
             word: [
                 Suggestion(near.label, self._words[near.position], near.similarity)
@@ -111,6 +138,19 @@ class CategorySuggester:
             ]
             for word, row in zip(words, similarities, strict=True)
         }
+
+    def guess(self, words: Sequence[str], *, min_similarity: float) -> Guess | None:
+        """The category whose labelled word is nearest to any of ``words`` (or to all of them
+        together), when at least ``min_similarity`` near; None otherwise."""
+        candidates = [*words, " ".join(words)] if len(words) > 1 else list(words)
+        best: Guess | None = None
+        for text, proposals in self.suggest(candidates, top=1).items():
+            for p in proposals:
+                if p.similarity >= min_similarity and (
+                    best is None or p.similarity > best.similarity
+                ):
+                    best = Guess(text, p.category, p.nearest, p.similarity)
+        return best
 
 
 def draft(

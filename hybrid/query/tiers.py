@@ -1,10 +1,13 @@
-"""After a relaxation, what still meets the dropped requirement stays ahead: :func:`lift`."""
+"""After a relaxation, what still meets the dropped requirement stays ahead: :func:`lift`,
+with :func:`meeting` as the test."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from hybrid.query.filters import meets
 from hybrid.query.fusion import FusedHit, sort_key
+from hybrid.query.request import Filters
 
 
 def lift(hits: Sequence[FusedHit], meets: Callable[[FusedHit], bool]) -> list[FusedHit]:
@@ -25,3 +28,12 @@ def lift(hits: Sequence[FusedHit], meets: Callable[[FusedHit], bool]) -> list[Fu
         for hit in hits
     ]
     return sorted(lifted, key=sort_key)
+
+
+def meeting(strict: Filters, dropped: Sequence[str]) -> Callable[[FusedHit], bool]:
+    """Whether a hit still meets the requirements a relaxation dropped (``filters.meets``)."""
+
+    def check(hit: FusedHit) -> bool:
+        return meets(hit.source, strict, dropped)
+
+    return check

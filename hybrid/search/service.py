@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -31,7 +31,6 @@ from hybrid import es as es_ops
 from hybrid.embedding import Embedder, get_embedder, get_text_embedder
 from hybrid.errors import HybridSearchError, InvalidRequestError, ProductNotFoundError
 from hybrid.images import ImageLimits
-from hybrid.query.filters import meets
 from hybrid.query.fusion import (
     FusedHit,
     LegHit,
@@ -45,7 +44,7 @@ from hybrid.query.plan import FACETS, RoundInputs, round_bodies
 from hybrid.query.reading import apply_reading, exclusion_clauses, read_query
 from hybrid.query.request import Filters, SearchRequest
 from hybrid.query.synonyms import read_synonyms
-from hybrid.query.tiers import lift
+from hybrid.query.tiers import lift, meeting
 from hybrid.query.understanding import (
     ParsedQuery,
     UnderstandingReport,
@@ -57,6 +56,7 @@ from hybrid.query.vocabulary import FacetVocabulary, phrase
 from hybrid.schema import IMAGE_VECTOR, QUANTIZED_TYPES
 from hybrid.search.anchor import find_anchor
 from hybrid.search.gateway import ElasticsearchGateway, SearchGateway
+from hybrid.search.guessing import guess_category, word_guesser
 from hybrid.search.rerank import Reranker, rerank_top
 from hybrid.search.response import build_response, page_of
 from hybrid.search.searchlog import SearchLog
@@ -157,6 +157,7 @@ class SearchService:
         self.encoder.text("warm up")
         load_all()  # the word lists understanding reads (about 0.3 s)
         self.encoder.text_model_vector("warm up")
+        word_guesser(self.settings, self.synonyms)  # the labelled words' vectors (a few s)
 
     def vocabulary(self) -> FacetVocabulary:
         """The index's facet vocabulary, refreshed every ``vocabulary_ttl`` seconds."""
@@ -255,7 +256,11 @@ class SearchService:
             steps = [(s.filters, s.dropped) for s in relaxation_steps(filters, {})]
             return Understood(parsed, report, should, steps, [], request.text)
         photo = request.image is not None or request.product_id is not None
-        reading = read_query(request.text, self.vocabulary(), mode=mode, with_photo=photo)
+        vocab = self.vocabulary()
+        reading = read_query(request.text, vocab, mode=mode, with_photo=photo)
+        if not photo and mode != "off" and not request.filters.category:
+            known = vocab.known_categories
+            reading = guess_category(reading, self.settings, self.synonyms, known=known)
         filters, should, report = apply_understanding(reading.parsed, request.filters, mode=mode)
         filters, report = apply_reading(reading, filters, report)
         steps = [(s.filters, s.dropped) for s in relaxation_steps(filters, report.filters_added)]
@@ -330,7 +335,7 @@ class SearchService:
             result = self._round(request, inputs, filters, dropped)
             fused = self._fuse(request, understood.parsed, understood.report, result)
             if dropped:  # relaxed: what still meets the dropped requirements comes first
-                fused = lift(fused, _meeting(strict, dropped))
+                fused = lift(fused, meeting(strict, dropped))
             if len(fused) >= needed:
                 break
         return result, fused
@@ -389,12 +394,3 @@ class SearchService:
         if request.product_id is not None:
             fused = [hit for hit in fused if hit.id != request.product_id]
         return collapse_fused(fused) if request.collapse else fused
-
-
-def _meeting(strict: Filters, dropped: Sequence[str]) -> Callable[[FusedHit], bool]:
-    """Whether a hit still meets the requirements a relaxation dropped."""
-
-    def check(hit: FusedHit) -> bool:
-        return meets(hit.source, strict, dropped)
-
-    return check

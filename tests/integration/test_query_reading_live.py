@@ -97,6 +97,7 @@ def test_the_shops_synonyms_file_makes_its_slang_a_category_filter(
     rules.write_text("# this shop's words\nkickers, runarounds => category: Footwear > Sneakers\n")
     gateway = ElasticsearchGateway(es, settings.index_alias)
     request = SearchRequest(text="runarounds", size=3, explain=True)
+    settings = settings.model_copy(update={"word_model": "off"})  # the file alone, no guess
     plain = SearchService(settings, gateway=gateway).search(request)
     assert not plain["understanding"]["filters_added"].get("category")  # unknown without it
     shop = SearchService(settings.model_copy(update={"synonyms_file": rules}), gateway=gateway)
@@ -110,3 +111,21 @@ def test_the_shops_synonyms_file_makes_its_slang_a_category_filter(
     rules.write_text("runarounds => colour: tealish\n")
     with pytest.raises(ConfigurationError, match="line 1: 'tealish' is not a colour family"):
         SearchService(settings.model_copy(update={"synonyms_file": rules}), gateway=gateway)
+
+
+def test_a_real_text_model_places_a_word_no_table_knows(service: SearchService) -> None:
+    # "bumbag" is in no table, WordNet or dev set; all-MiniLM-L6-v2 puts it nearest "gamebag".
+    response = service.search(SearchRequest(text="bumbag", size=5))
+    report = response["understanding"]
+    print("notes:", report["notes"], "relaxed:", report["relaxed"])
+    assert report["filters_added"]["category"] == ["Bags"]
+    assert any(
+        note.startswith("'bumbag' read as 'Bags' by all-MiniLM-L6-v2") for note in report["notes"]
+    )
+    assert report["unread"] == ["bumbag"]  # still the synonyms file's worklist
+    hits = _sources(response)
+    assert hits and all("Bags" in s["category_path"] for s in hits)
+    off = service.search(SearchRequest(text="bumbag", size=5, understanding="off"))
+    assert not off["understanding"]["filters_added"]  # nothing is read with understanding off
+    named = service.search(SearchRequest(text="bumbag boots", size=5))
+    assert named["understanding"]["filters_added"]["category"] == ["Footwear > Boots"]

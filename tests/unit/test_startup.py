@@ -74,3 +74,22 @@ def test_loading_the_demo_model_and_encoding_imports_no_scipy_sklearn_sympy() ->
     loaded, seconds = json.loads(result.stdout.splitlines()[-1])
     print(f"demo model loaded and used in {seconds:.2f}s; imported: {loaded}")
     assert loaded == ["torch"]
+
+
+def test_the_packaged_text_model_loads_without_transformers_or_sentence_transformers() -> None:
+    # The search service loads all-MiniLM-L6-v2 at warm-up to guess unread words' categories.
+    code = (
+        "import json, sys, time\n"
+        "t = time.perf_counter()\n"
+        "from hybrid.embedding import SentenceTransformerEmbedder\n"
+        "SentenceTransformerEmbedder('all-MiniLM-L6-v2', device='cpu').encode_texts(['bumbag'])\n"
+        "t = time.perf_counter() - t\n"
+        "watched = ('scipy', 'sklearn', 'sympy', 'sentence_transformers', 'transformers')\n"
+        "print(json.dumps([[m for m in watched if m in sys.modules], t]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    loaded, seconds = json.loads(result.stdout.splitlines()[-1])
+    print(f"all-MiniLM-L6-v2 loaded and used in {seconds:.2f}s; imported: {loaded}")
+    assert loaded == []

@@ -7,9 +7,11 @@ import pytest
 from hybrid import vocab
 from hybrid.query.filters import colour_clause
 from hybrid.query.lexicon import colour_lexicon, material_words
-from hybrid.query.reading import apply_reading, exclusion_clauses, read_query
+from hybrid.query.reading import apply_reading, exclusion_clauses, read_query, with_guess
 from hybrid.query.request import Filters, PriceRange
+from hybrid.query.suggest import Guess
 from hybrid.query.understanding import (
+    MatchedSpan,
     UnderstandingReport,
     apply_understanding,
     relaxation_steps,
@@ -155,3 +157,27 @@ def test_with_understanding_off_nothing_is_called_unread(shop: FacetVocabulary) 
     reading = read_query("black chucks", shop, mode="off")
     _, report = apply_reading(reading, Filters(), UnderstandingReport(mode="off"))
     assert report.unread == []
+
+
+def test_a_models_guess_becomes_the_category_and_the_word_stays_unread(
+    shop: FacetVocabulary,
+) -> None:
+    reading = read_query("green bumbag", shop, mode="filter")
+    assert reading.parsed.categories == [] and reading.unread == ["bumbag"]
+    guessed = with_guess(reading, Guess("bumbag", "Bags", "gamebag", 0.7), model="m")
+    assert guessed.parsed.categories == ["Bags"]
+    assert guessed.parsed.colour_families == ["green"]
+    assert MatchedSpan("bumbag", "category", "Bags") in guessed.parsed.matched_spans
+    assert guessed.unread == ["bumbag"]  # still the synonyms file's worklist
+    assert guessed.unplaced == ["bumbag"]  # still searched fuzzily
+    assert guessed.notes[-1] == (
+        "'bumbag' read as 'Bags' by m (nearest labelled word 'gamebag', similarity 0.70)"
+    )
+    filters, _, report = apply_understanding(guessed.parsed, Filters(), mode="filter")
+    assert filters.category == ["Bags"] and report.filters_added["category"] == ["Bags"]
+
+
+def test_a_guess_never_replaces_a_category_the_words_named(shop: FacetVocabulary) -> None:
+    reading = read_query("comfy sneakers", shop, mode="filter")
+    with pytest.raises(ValueError, match="without a category"):
+        with_guess(reading, Guess("comfy", "Clothing", "pyjamas", 0.7), model="m")

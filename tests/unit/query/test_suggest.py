@@ -69,6 +69,27 @@ def test_the_suggester_embeds_the_lexicon_once_and_ranks_each_word() -> None:
     assert suggester.suggest([]) == {}
 
 
+def test_a_guess_takes_the_nearest_word_of_any_unread_word_or_of_all_together() -> None:
+    encoder = _Encoder(
+        {
+            "boot": [1, 0, 0],
+            "tote": [0, 1, 0],
+            "comfy": [0.3, 0.3, 1],
+            "wellies": [0.9, 0.2, 0.1],
+            "comfy wellies": [0.7, 0.1, 0.6],
+        }
+    )
+    suggester = CategorySuggester(encoder, {"boot": BOOTS, "tote": BAGS})
+    got = suggester.guess(["comfy", "wellies"], min_similarity=0.5)
+    assert got is not None
+    assert (got.words, got.category, got.nearest) == ("wellies", BOOTS, "boot")
+    assert got.similarity == pytest.approx(0.9 / np.linalg.norm([0.9, 0.2, 0.1]))
+    assert suggester.guess(["comfy"], min_similarity=0.5) is None  # 0.28 from either
+    assert suggester.guess([], min_similarity=0.5) is None
+    suggester.guess(["wellies"], min_similarity=0.5)
+    assert encoder.calls[-1] == ["comfy", "wellies", "comfy wellies"]  # the rest came cached
+
+
 def test_the_shops_synonyms_label_words_too_and_win() -> None:
     words = labelled_words(ShopSynonyms(categories=(("Sandal", BOOTS),)))
     assert words["sandal"] == BOOTS  # WordNet alone says Footwear
