@@ -16,7 +16,9 @@ prints the tables behind the decision written in ``docs/evaluation.md``:
 4. **Proposals** (what ``hybrid searchlog unread --suggest`` shows a person): leave-one-out as
    in 1, how often :func:`hybrid.query.suggest.ranked_categories` ranks the right category
    first, or among the first three, beside a vote of the nearest ten and the label counts alone.
-5. **The dev sets, at thresholds fixed from 1:** every word of an open-vocabulary query that
+5. **The served guess** (``HYBRID_WORD_GUESS_MIN_SIMILARITY``): precision and recall of the
+   nearest labelled word's category at each threshold, and how many unrelated words it reads.
+6. **The dev sets, at thresholds fixed from 1:** every word of an open-vocabulary query that
    understanding leaves unplaced (``Reading.unplaced``) when no category was read, guessed; and
    for the category-word queries, whether an unread word's proposals hold the asked category.
 
@@ -55,6 +57,7 @@ K = 5
 PROPOSAL_K = 10
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 SHARES = (0.6, 0.8, 1.0)
+GUESS_THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 
 
 def wordnet_words(part: str) -> list[str]:
@@ -150,6 +153,43 @@ def calibration(
                 )
             )
     return rows
+
+
+def guess_calibration(
+    names: list[str], labels: list[str], vectors: np.ndarray, negatives: np.ndarray
+) -> None:
+    """The served guess (``HYBRID_WORD_GUESS_MIN_SIMILARITY``): the nearest labelled word's
+    category, read when that word is at least a threshold near. Leave-one-out as in 1 for
+    recall and precision (exact, and of the top level), the unrelated words for how often a
+    query's unknown word would be read as a category at all."""
+    similarity = vectors @ vectors.T
+    nearest = []
+    for j, name in enumerate(names):
+        if " " in name:
+            continue
+        skip = {i for i, other in enumerate(names) if name in other.split()}
+        first = ranked_categories(similarity[j], labels, skip=skip)[0]
+        top_level = labels[j].split(CATEGORY_SEPARATOR)[0]
+        nearest.append(
+            (
+                first.similarity,
+                first.label == labels[j],
+                first.label.split(CATEGORY_SEPARATOR)[0] == top_level,
+            )
+        )
+    unrelated = [ranked_categories(row, labels)[0].similarity for row in negatives @ vectors.T]
+    print("\n### The served guess: the nearest labelled word, at a threshold\n")
+    print("| nearest >= | recall | precision | precision of the top level | unrelated words read |")
+    print("|---|---|---|---|---|")
+    for threshold in GUESS_THRESHOLDS:
+        read = [n for n in nearest if n[0] >= threshold]
+        right = sum(n[1] for n in read)
+        level = sum(n[2] for n in read)
+        fired = np.mean([s >= threshold for s in unrelated])
+        print(
+            f"| {threshold} | {right / len(nearest):.2f} | {right / max(1, len(read)):.2f} "
+            f"| {level / max(1, len(read)):.2f} | {fired:.3f} |"
+        )
 
 
 def print_calibration(title: str, rows: list[tuple[float, float, float, float, float]]) -> None:
@@ -266,6 +306,7 @@ def main() -> None:
         calibration(category_names, category_labels, category_vectors, negatives),
     )
     ranking(category_names, category_labels, category_vectors)
+    guess_calibration(category_names, category_labels, category_vectors, negatives)
     print_calibration(
         "Colour by neighbours (leave-one-out over the colour lexicon)",
         calibration(colour_names, [colours[n] for n in colour_names], colour_vectors, negatives),

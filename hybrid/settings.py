@@ -212,7 +212,7 @@ class Settings(BaseSettings):
         default=0.65,
         ge=0.0,
         le=1.0,
-        description="The nearest labelled word must be at least this similar. 0.65 reads 4.6% "
+        description="The nearest labelled word must be at least this similar. 0.65 reads 4.7% "
         "of unrelated WordNet words and places 40% of held-out category words at precision "
         "0.81 (0.90 for the top level), calibrated without any dev set "
         "(benchmarks/bench_word_guess.py).",
