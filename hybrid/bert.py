@@ -1,4 +1,4 @@
-"""A sentence-transformers BERT text model (all-MiniLM-L6-v2) run with torch alone.
+"""The packaged all-MiniLM-L6-v2 (a sentence-transformers BERT) run with torch alone.
 
 The light path for text models, as :mod:`hybrid.clip` is for CLIPs: ``import
 sentence_transformers`` costs seconds before any model is read (scipy, scikit-learn and,
@@ -9,8 +9,10 @@ configuration. This module reads exactly that, with torch, ``safetensors`` and t
 ``tokenizers`` library (no transformers at all), and computes what sentence-transformers
 computes: BERT's last hidden states, averaged over the real tokens.
 
-:func:`bert_module_dir` says whether a directory has that layout; anything else is left to
-sentence-transformers by the caller. :mod:`hybrid.bert_layers` holds the network.
+:func:`bert_module_dir` says whether a directory has that layout. :mod:`hybrid.embedding` uses
+this path for the packaged model only (``tests/unit/test_bert.py`` compares the two); any other
+BERT goes through sentence-transformers, which also honours options this module does not read
+(a cased tokenizer, prompts, other pooling modes). :mod:`hybrid.bert_layers` holds the network.
 """
 
 from __future__ import annotations

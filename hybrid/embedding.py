@@ -196,15 +196,24 @@ def _light_clip_dir(path: str) -> Path | None:
     return clip_module_dir(directory)
 
 
+def _light_text_dir(path: str) -> Path | None:
+    """The packaged all-MiniLM-L6-v2's folder when ``path`` is it: the one text model whose
+    tokenizer, pooling and prompts :mod:`hybrid.bert` is checked against. Any other BERT a
+    shop configures goes through sentence-transformers, which reads every option of its
+    layout (lower-casing, prompts, pooling modes)."""
+    from hybrid.bert import bert_module_dir
+
+    packaged = _minilm_dir().resolve()
+    return bert_module_dir(packaged) if Path(path).resolve() == packaged else None
+
+
 def _load_backend(path: str, *, device: str) -> _Backend:
     module = _light_clip_dir(path)
     if module is not None:
         from hybrid.clip import ClipEncoder
 
         return ClipEncoder(module, device=device)
-    from hybrid.bert import bert_module_dir
-
-    text_model = bert_module_dir(Path(path))  # a local directory (the packaged MiniLM)
+    text_model = _light_text_dir(path)
     if text_model is not None:
         from hybrid.bert import BertEncoder
 

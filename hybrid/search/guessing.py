@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 
 from hybrid.embedding import get_word_embedder
 from hybrid.errors import HybridSearchError
 from hybrid.query.reading import Reading, with_guess
+from hybrid.query.request import UnderstandingMode
 from hybrid.query.suggest import CategorySuggester, labelled_words
 from hybrid.query.synonyms import ShopSynonyms
+from hybrid.schema import CATEGORY_SEPARATOR
 from hybrid.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -42,30 +45,70 @@ def word_guesser(settings: Settings, synonyms: ShopSynonyms) -> CategorySuggeste
     return guesser
 
 
+def warm(settings: Settings, synonyms: ShopSynonyms) -> None:
+    """Build the shared guesser now (the API's warm-up); a model that cannot load is logged
+    and leaves searches without guesses, it does not stop the start."""
+    _guesser_or_none(settings, synonyms)
+
+
+def _guesser_or_none(settings: Settings, synonyms: ShopSynonyms) -> CategorySuggester | None:
+    model = settings.guessing_model
+    if model is None or model in _failed:
+        return None
+    try:
+        return word_guesser(settings, synonyms)
+    except HybridSearchError as exc:
+        logger.warning("unread words are not guessed: %s", exc)
+        _failed.add(model)
+        return None
+
+
+def _overlaps(category: str, excluded: Iterable[str]) -> bool:
+    """Whether ``category`` is, lies under or holds one of the ``excluded`` categories."""
+    return any(
+        category == other
+        or category.startswith(f"{other}{CATEGORY_SEPARATOR}")
+        or other.startswith(f"{category}{CATEGORY_SEPARATOR}")
+        for other in excluded
+    )
+
+
 def guess_category(
     reading: Reading,
     settings: Settings,
     synonyms: ShopSynonyms,
     *,
     known: frozenset[str] | None,
+    mode: UnderstandingMode,
+    alone: bool,
 ) -> Reading:
-    """``reading`` with the category its unread words' nearest labelled word names, when the
-    reading names none, that word is at least ``settings.word_guess_min_similarity`` near, and
-    the index holds the category (``known``; None: any); else ``reading`` unchanged.
+    """``reading`` with the category its unread words' nearest labelled word names; else
+    ``reading`` unchanged.
 
-    A model that cannot be loaded costs the guesses, said once in the log, never the search.
+    Only for a text query alone (``alone``: no photo, no product id, no category filter in the
+    request) in ``filter`` mode whose words name no category; never from a negated word, never
+    a category the shopper excluded, only one the index holds (``known``; None: any), and only
+    when the nearest labelled word is at least ``settings.word_guess_min_similarity`` near. A
+    model that cannot be loaded or run costs the guesses, said once in the log, never the
+    search.
     """
-    if reading.parsed.categories or not reading.unread or settings.guessing_model in _failed:
+    if mode != "filter" or not alone or reading.parsed.categories:
+        return reading
+    negated = {word.casefold() for word in reading.excluded_words}
+    words = [word for word in reading.unread if word not in negated]
+    guesser = _guesser_or_none(settings, synonyms) if words else None
+    model = settings.guessing_model
+    if guesser is None or model is None:
         return reading
     try:
-        guesser = word_guesser(settings, synonyms)
+        guess = guesser.guess(words, min_similarity=settings.word_guess_min_similarity)
     except HybridSearchError as exc:
         logger.warning("unread words are not guessed: %s", exc)
-        _failed.add(settings.guessing_model)
+        _failed.add(model)
         return reading
-    if guesser is None or settings.guessing_model is None:
+    excluded = [span.value for span in reading.excluded if span.facet == "category"]
+    if guess is None or _overlaps(guess.category, excluded):
         return reading
-    guess = guesser.guess(reading.unread, min_similarity=settings.word_guess_min_similarity)
-    if guess is None or (known is not None and guess.category not in known):
+    if known is not None and guess.category not in known:
         return reading
-    return with_guess(reading, guess, model=settings.guessing_model)
+    return with_guess(reading, guess, model=model)

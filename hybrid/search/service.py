@@ -54,9 +54,9 @@ from hybrid.query.understanding import (
 )
 from hybrid.query.vocabulary import FacetVocabulary, phrase
 from hybrid.schema import IMAGE_VECTOR, QUANTIZED_TYPES
+from hybrid.search import guessing
 from hybrid.search.anchor import find_anchor
 from hybrid.search.gateway import ElasticsearchGateway, SearchGateway
-from hybrid.search.guessing import guess_category, word_guesser
 from hybrid.search.rerank import Reranker, rerank_top
 from hybrid.search.response import build_response, page_of
 from hybrid.search.searchlog import SearchLog
@@ -157,7 +157,7 @@ class SearchService:
         self.encoder.text("warm up")
         load_all()  # the word lists understanding reads (about 0.3 s)
         self.encoder.text_model_vector("warm up")
-        word_guesser(self.settings, self.synonyms)  # the labelled words' vectors (a few s)
+        guessing.warm(self.settings, self.synonyms)  # the labelled words' vectors (about 1 s)
 
     def vocabulary(self) -> FacetVocabulary:
         """The index's facet vocabulary, refreshed every ``vocabulary_ttl`` seconds."""
@@ -258,9 +258,10 @@ class SearchService:
         photo = request.image is not None or request.product_id is not None
         vocab = self.vocabulary()
         reading = read_query(request.text, vocab, mode=mode, with_photo=photo)
-        if not photo and mode != "off" and not request.filters.category:
-            known = vocab.known_categories
-            reading = guess_category(reading, self.settings, self.synonyms, known=known)
+        alone, known = not photo and not request.filters.category, vocab.known_categories
+        reading = guessing.guess_category(
+            reading, self.settings, self.synonyms, known=known, mode=mode, alone=alone
+        )
         filters, should, report = apply_understanding(reading.parsed, request.filters, mode=mode)
         filters, report = apply_reading(reading, filters, report)
         steps = [(s.filters, s.dropped) for s in relaxation_steps(filters, report.filters_added)]

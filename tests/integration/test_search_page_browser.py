@@ -173,6 +173,11 @@ def test_words_nothing_read_are_said_under_the_query(page: Page, live: LivePage)
     line = page.locator("#understanding")
     expect(line).to_contain_text("'red' as colour red")
     expect(line).to_contain_text("Not read as a colour, category or brand: 'comfy'")
+    # A word no list knows, placed by the text model: said as a guess, not as "not read".
+    search_for(page, "bumbag")
+    settled(page)
+    expect(line).to_contain_text("Guessed by a text model: 'bumbag' as category Bags")
+    expect(line).not_to_contain_text("Not read")
 
 
 def test_ticking_facets_filters_the_hits_and_matches_the_count(page: Page) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hybrid.bert import BertEncoder, bert_module_dir
-from hybrid.embedding import _minilm_dir
+from hybrid.embedding import _light_text_dir, _minilm_dir, resolve_model_path
 from hybrid.errors import EmbeddingError
 from hybrid.weights import DEMO_MODEL_DIR
 
@@ -58,7 +58,15 @@ def _copy(minilm: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def test_other_layouts_are_left_to_sentence_transformers(minilm: Path, tmp_path: Path) -> None:
+def test_only_the_packaged_model_takes_the_light_path(minilm: Path, tmp_path: Path) -> None:
+    assert _light_text_dir(resolve_model_path("all-MiniLM-L6-v2")) == minilm.resolve()
+    # The same layout elsewhere may set options this path does not read (a cased tokenizer,
+    # prompts): sentence-transformers loads it.
+    assert _light_text_dir(str(_copy(minilm, tmp_path))) is None
+    assert _light_text_dir(str(DEMO_MODEL_DIR)) is None
+
+
+def test_other_layouts_are_refused(minilm: Path, tmp_path: Path) -> None:
     assert bert_module_dir(DEMO_MODEL_DIR) is None  # a CLIP
     copy = _copy(minilm, tmp_path)
     assert bert_module_dir(copy) == copy

@@ -228,15 +228,24 @@ function drawResponse(response) {
 function understandingLine(report) {
   const spans = report.matched_spans || [];
   const unread = report.unread || [];
+  // A span made only of unread words is a text model's guess (no word list knows them).
+  const isGuess = ([span]) => span.split(" ").every((word) => unread.includes(word));
+  const named = ([span, facet, value]) => `'${span}' as ${facet} ${value}`;
+  const sure = spans.filter((span) => !isGuess(span));
+  const guessed = spans.filter(isGuess);
   const parts = [];
   if (spans.length) {
-    const read = spans.map(([span, facet, value]) => `'${span}' as ${facet} ${value}`);
     const required = Object.keys(report.filters_added || {}).length > 0;
     const effect = required ? "only those are shown" : "those rank first";
-    parts.push(`Read ${read.join(" and ")}; ${effect}.`);
+    if (sure.length) parts.push(`Read ${sure.map(named).join(" and ")}; ${effect}.`);
+    if (guessed.length) {
+      parts.push(`Guessed by a text model: ${guessed.map(named).join(" and ")}; ${effect}.`);
+    }
   }
-  if (unread.length) {
-    const words = unread.map((word) => `'${word}'`).join(", ");
+  const guessedWords = guessed.flatMap(([span]) => span.split(" "));
+  const notRead = unread.filter((word) => !guessedWords.includes(word));
+  if (notRead.length) {
+    const words = notRead.map((word) => `'${word}'`).join(", ");
     parts.push(`Not read as a colour, category or brand: ${words} (still searched as text).`);
   }
   return parts.join(" ");
