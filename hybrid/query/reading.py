@@ -306,6 +306,9 @@ def apply_reading(
         "notes": list(reading.notes),
         "excluded": _excluded_by_field(reading),
         "unread": reading.unread if report.mode != "off" else [],
+        "guessed": {
+            s.span: s.value for s in reading.parsed.matched_spans if s.span in reading.guessed
+        },
     }
     if reading.text != reading.original:
         update["text_sent"] = reading.text

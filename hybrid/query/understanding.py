@@ -98,6 +98,9 @@ class UnderstandingReport(BaseModel):
         corrected: typo -> the vocabulary word it was read as.
         unread: the shopper's words nothing read (stop words and materials left out), in the
             search log as ``unread_words``: what a shop's synonyms file could add.
+        guessed: unread words -> the category a text model guessed for them
+            (:mod:`hybrid.search.guessing`); in ``matched_spans`` and filtered like any reading,
+            but a guess, not a table's reading (the search log's ``guessed``).
         notes: readings chosen from context ("'leather' read as a material, not a colour").
         text_sent: the text given to BM25 and the model, when it differs from the query.
     """
@@ -114,6 +117,7 @@ class UnderstandingReport(BaseModel):
     excluded: dict[str, list[str]] = Field(default_factory=dict)
     corrected: dict[str, str] = Field(default_factory=dict)
     unread: list[str] = Field(default_factory=list)
+    guessed: dict[str, str] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
     text_sent: str | None = None
 

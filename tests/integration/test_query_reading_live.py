@@ -123,6 +123,7 @@ def test_a_real_text_model_places_a_word_no_table_knows(service: SearchService) 
         note.startswith("'bumbag' read as 'Bags' by all-MiniLM-L6-v2") for note in report["notes"]
     )
     assert report["unread"] == ["bumbag"]  # still the synonyms file's worklist
+    assert report["guessed"] == {"bumbag": "Bags"}
     hits = _sources(response)
     assert hits and all("Bags" in s["category_path"] for s in hits)
     off = service.search(SearchRequest(text="bumbag", size=5, understanding="off"))

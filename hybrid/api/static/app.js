@@ -228,8 +228,8 @@ function drawResponse(response) {
 function understandingLine(report) {
   const spans = report.matched_spans || [];
   const unread = report.unread || [];
-  // A span made only of unread words is a text model's guess (no word list knows them).
-  const isGuess = ([span]) => span.split(" ").every((word) => unread.includes(word));
+  const guesses = report.guessed || {};  // words -> category a text model guessed
+  const isGuess = ([span]) => span in guesses;
   const named = ([span, facet, value]) => `'${span}' as ${facet} ${value}`;
   const sure = spans.filter((span) => !isGuess(span));
   const guessed = spans.filter(isGuess);

@@ -175,6 +175,9 @@ def test_a_models_guess_becomes_the_category_and_the_word_stays_unread(
     )
     filters, _, report = apply_understanding(guessed.parsed, Filters(), mode="filter")
     assert filters.category == ["Bags"] and report.filters_added["category"] == ["Bags"]
+    _, report = apply_reading(guessed, filters, report)
+    assert report.guessed == {"bumbag": "Bags"} and report.unread == ["bumbag"]
+    assert apply_reading(reading, Filters(), report)[1].guessed == {}
 
 
 def test_a_guess_never_replaces_a_category_the_words_named(shop: FacetVocabulary) -> None:

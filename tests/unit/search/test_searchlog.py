@@ -86,6 +86,7 @@ def test_the_log_document_says_what_the_search_did() -> None:
         "image_given": False,
         "understanding_mode": "boost",
         "understood": True,
+        "guessed": False,
         "understood_facets": ["colour_family:red"],
         "filters": ["brand:Velora", "price.lte:100.0", "in_stock:false"],
         "relaxed": True,
@@ -102,6 +103,19 @@ def test_the_log_document_says_what_the_search_did() -> None:
         "latency_ms": 42,
     }
     json.dumps(doc)
+
+
+def test_a_guess_alone_is_logged_as_a_guess_not_as_understood() -> None:
+    report = UnderstandingReport(
+        mode="filter",
+        matched_spans=[MatchedSpan("bumbag", "category", "Bags")],
+        filters_added={"category": ["Bags"]},
+        unread=["bumbag"],
+        guessed={"bumbag": "Bags"},
+    )
+    doc = log_document(_event(report=report), alias="shop")
+    assert (doc["understood"], doc["guessed"]) == (False, True)
+    assert doc["unread_words"] == ["bumbag"]
 
 
 def test_every_field_of_a_log_document_is_in_the_strict_mapping() -> None:
