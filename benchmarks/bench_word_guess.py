@@ -36,7 +36,7 @@ import argparse
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -66,24 +66,37 @@ def wordnet_words(part: str) -> list[str]:
     return [line.split()[0] for line in lines if not line.startswith("  ")]
 
 
+def held_out(names: Sequence[str]) -> Iterator[tuple[int, set[int]]]:
+    """Leave-one-out over the single words of ``names``: each word's index, and the entries it
+    must not see (its own, and every entry holding it as a word: "boot" skips "rubber boot")."""
+    for j, name in enumerate(names):
+        if " " not in name:
+            yield j, {i for i, other in enumerate(names) if name in other.split()}
+
+
+def _votes(
+    similarities: np.ndarray, labels: Sequence[str], skip: set[int], k: int
+) -> tuple[dict[str, float], list[int]]:
+    """Similarity-weighted votes of the ``k`` nearest entries not in ``skip``, and those."""
+    picked = [int(i) for i in np.argsort(-similarities) if int(i) not in skip][:k]
+    votes: dict[str, float] = {}
+    for i in picked:
+        votes[labels[i]] = votes.get(labels[i], 0.0) + float(similarities[i])
+    return votes, picked
+
+
 def vote(
     similarities: np.ndarray, labels: Sequence[str], skip: set[int]
 ) -> tuple[str, float, float]:
     """(label, top similarity, share of the similarity-weighted vote) of the ``K`` nearest."""
-    picked = [int(i) for i in np.argsort(-similarities) if int(i) not in skip][:K]
-    votes: dict[str, float] = {}
-    for i in picked:
-        votes[labels[i]] = votes.get(labels[i], 0.0) + float(similarities[i])
+    votes, picked = _votes(similarities, labels, skip, K)
     best = max(votes, key=lambda label: votes[label])
     return best, float(similarities[picked[0]]), votes[best] / sum(votes.values())
 
 
 def voted(similarities: np.ndarray, labels: Sequence[str], skip: set[int]) -> list[str]:
     """Labels by their similarity-weighted vote among the ``PROPOSAL_K`` nearest, best first."""
-    picked = [int(i) for i in np.argsort(-similarities) if int(i) not in skip][:PROPOSAL_K]
-    votes: dict[str, float] = {}
-    for i in picked:
-        votes[labels[i]] = votes.get(labels[i], 0.0) + float(similarities[i])
+    votes, _ = _votes(similarities, labels, skip, PROPOSAL_K)
     return sorted(votes, key=lambda label: -votes[label])
 
 
@@ -107,10 +120,7 @@ def ranking(names: list[str], labels: list[str], vectors: np.ndarray) -> None:
     print("|---|---|---|---|---|")
     for name, rank in rankers.items():
         hits: dict[str, list[tuple[bool, bool]]] = {}
-        for j, word in enumerate(names):
-            if " " in word:
-                continue
-            skip = {i for i, other in enumerate(names) if word in other.split()}
+        for j, skip in held_out(names):
             ranked = rank(j, skip)
             hits.setdefault(labels[j], []).append(
                 (ranked[:1] == [labels[j]], labels[j] in ranked[:TOP])
@@ -130,10 +140,7 @@ def calibration(
     """(threshold, share, recall, precision, negatives read) for every grid point."""
     similarity = vectors @ vectors.T
     positives = []
-    for j, name in enumerate(names):
-        if " " in name:
-            continue
-        skip = {i for i, other in enumerate(names) if name in other.split()}
+    for j, skip in held_out(names):
         positives.append((*vote(similarity[j], labels, skip), labels[j]))
     against = negatives @ vectors.T
     negative = [vote(row, labels, set()) for row in against]
@@ -164,10 +171,7 @@ def guess_calibration(
     query's unknown word would be read as a category at all."""
     similarity = vectors @ vectors.T
     nearest = []
-    for j, name in enumerate(names):
-        if " " in name:
-            continue
-        skip = {i for i, other in enumerate(names) if name in other.split()}
+    for j, skip in held_out(names):
         first = ranked_categories(similarity[j], labels, skip=skip)[0]
         top_level = labels[j].split(CATEGORY_SEPARATOR)[0]
         nearest.append(

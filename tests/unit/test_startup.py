@@ -54,42 +54,42 @@ def test_the_cli_imports_no_model_stack_nor_the_es_client_for_help() -> None:
     assert heavy == []
 
 
-def test_loading_the_demo_model_and_encoding_imports_no_scipy_sklearn_sympy() -> None:
+def _loaded_by(steps: str, watched: tuple[str, ...]) -> tuple[list[str], float]:
+    """Which of ``watched`` a fresh interpreter has imported after ``steps``, and their time."""
     code = (
         "import json, sys, time\n"
         "t = time.perf_counter()\n"
-        "from PIL import Image\n"
-        "from hybrid.embedding import get_embedder\n"
-        "from hybrid.settings import Settings\n"
-        "embedder = get_embedder(Settings(model='demo', device='cpu'))\n"
-        "embedder.encode_texts(['red sneakers'])\n"
-        "embedder.encode_images([Image.new('RGB', (80, 60), (200, 30, 40))])\n"
+        f"{steps}"
         "t = time.perf_counter() - t\n"
-        "watched = ('scipy', 'sklearn', 'sympy', 'sentence_transformers', 'torch')\n"
-        "print(json.dumps([[m for m in watched if m in sys.modules], t]))\n"
+        f"print(json.dumps([[m for m in {watched!r} if m in sys.modules], t]))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
     )
     loaded, seconds = json.loads(result.stdout.splitlines()[-1])
+    return loaded, seconds
+
+
+def test_loading_the_demo_model_and_encoding_imports_no_scipy_sklearn_sympy() -> None:
+    loaded, seconds = _loaded_by(
+        "from PIL import Image\n"
+        "from hybrid.embedding import get_embedder\n"
+        "from hybrid.settings import Settings\n"
+        "embedder = get_embedder(Settings(model='demo', device='cpu'))\n"
+        "embedder.encode_texts(['red sneakers'])\n"
+        "embedder.encode_images([Image.new('RGB', (80, 60), (200, 30, 40))])\n",
+        ("scipy", "sklearn", "sympy", "sentence_transformers", "torch"),
+    )
     print(f"demo model loaded and used in {seconds:.2f}s; imported: {loaded}")
     assert loaded == ["torch"]
 
 
 def test_the_packaged_text_model_loads_without_transformers_or_sentence_transformers() -> None:
     # The search service loads all-MiniLM-L6-v2 at warm-up to guess unread words' categories.
-    code = (
-        "import json, sys, time\n"
-        "t = time.perf_counter()\n"
+    loaded, seconds = _loaded_by(
         "from hybrid.embedding import SentenceTransformerEmbedder\n"
-        "SentenceTransformerEmbedder('all-MiniLM-L6-v2', device='cpu').encode_texts(['bumbag'])\n"
-        "t = time.perf_counter() - t\n"
-        "watched = ('scipy', 'sklearn', 'sympy', 'sentence_transformers', 'transformers')\n"
-        "print(json.dumps([[m for m in watched if m in sys.modules], t]))\n"
+        "SentenceTransformerEmbedder('all-MiniLM-L6-v2', device='cpu').encode_texts(['bumbag'])\n",
+        ("scipy", "sklearn", "sympy", "sentence_transformers", "transformers"),
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
-    )
-    loaded, seconds = json.loads(result.stdout.splitlines()[-1])
     print(f"all-MiniLM-L6-v2 loaded and used in {seconds:.2f}s; imported: {loaded}")
     assert loaded == []
