@@ -17,7 +17,9 @@ prints the tables behind the decision written in ``docs/evaluation.md``:
    in 1, how often :func:`hybrid.query.suggest.ranked_categories` ranks the right category
    first, or among the first three, beside a vote of the nearest ten and the label counts alone.
 5. **The served guess** (``HYBRID_WORD_GUESS_MIN_SIMILARITY``): precision and recall of the
-   nearest labelled word's category at each threshold, and how many unrelated words it reads.
+   nearest labelled word's category at each threshold, and how many unrelated words it reads;
+   and the served narrowing of a top level to a leaf (``HYBRID_WORD_LEAF_MIN_MARGIN``):
+   leave-one-out over the leaf words, given their top level.
 6. **The dev sets, at thresholds fixed from 1:** every word of an open-vocabulary query that
    understanding leaves unplaced (``Reading.unplaced``) when no category was read, guessed; and
    for the category-word queries, whether an unread word's proposals hold the asked category.
@@ -58,6 +60,7 @@ PROPOSAL_K = 10
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 SHARES = (0.6, 0.8, 1.0)
 GUESS_THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+LEAF_MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2)
 
 
 def wordnet_words(part: str) -> list[str]:
@@ -196,6 +199,50 @@ def guess_calibration(
         )
 
 
+def _narrowing(row: np.ndarray, labels: Sequence[str], top: str, skip: set[int]) -> tuple:
+    """(leaf, margin): the leaf under ``top`` whose labelled word is nearest, and by how much
+    nearer than the next leaf's (the served :meth:`CategorySuggester.refine`)."""
+    inside = np.array([label.startswith(f"{top}{CATEGORY_SEPARATOR}") for label in labels])
+    ranked = ranked_categories(np.where(inside, row, 0.0), labels, skip=skip)
+    if not ranked:
+        return None, 0.0
+    runner_up = ranked[1].similarity if len(ranked) > 1 else 0.0
+    return ranked[0].label, ranked[0].similarity - runner_up
+
+
+def leaf_calibration(names: list[str], labels: list[str], vectors: np.ndarray) -> None:
+    """Narrowing a top level to a leaf (``HYBRID_WORD_LEAF_MIN_MARGIN``). Leave-one-out over the
+    words WordNet places in a leaf: given their top level, how often the nearest leaf is right,
+    at each margin over the next leaf; and how often the words WordNet places in a top level
+    but in none of its leaves ("overshoe", "jacket": another kind) would be narrowed."""
+    similarity = vectors @ vectors.T
+    leaf_words = []
+    for j, skip in held_out(names):
+        top, _, rest = labels[j].partition(CATEGORY_SEPARATOR)
+        if rest:
+            leaf, margin = _narrowing(similarity[j], labels, top, skip)
+            leaf_words.append((leaf == labels[j], margin))
+    others = [
+        _narrowing(similarity[j], labels, labels[j], {j})[1]
+        for j, name in enumerate(names)
+        if " " not in name
+        and CATEGORY_SEPARATOR not in labels[j]
+        and any(label.startswith(f"{labels[j]}{CATEGORY_SEPARATOR}") for label in labels)
+    ]
+    print(
+        f"\n### Narrowing a top level to a leaf ({len(leaf_words)} held-out leaf words, "
+        f"{len(others)} top-level-only words)\n"
+    )
+    print("| margin >= | leaf words narrowed | right | top-level-only words narrowed |")
+    print("|---|---|---|---|")
+    for margin in LEAF_MARGINS:
+        read = [right for right, m in leaf_words if m >= margin]
+        print(
+            f"| {margin} | {len(read) / len(leaf_words):.2f} | {np.mean(read):.2f} "
+            f"| {np.mean([m >= margin for m in others]):.2f} |"
+        )
+
+
 def print_calibration(title: str, rows: list[tuple[float, float, float, float, float]]) -> None:
     print(f"\n### {title}\n")
     print("| threshold | vote share | recall | precision | unrelated words read |")
@@ -311,6 +358,7 @@ def main() -> None:
     )
     ranking(category_names, category_labels, category_vectors)
     guess_calibration(category_names, category_labels, category_vectors, negatives)
+    leaf_calibration(category_names, category_labels, category_vectors)
     print_calibration(
         "Colour by neighbours (leave-one-out over the colour lexicon)",
         calibration(colour_names, [colours[n] for n in colour_names], colour_vectors, negatives),

@@ -37,6 +37,7 @@ from hybrid.query.understanding import (
 )
 from hybrid.query.vocabulary import FacetVocabulary, phrase, tokenize
 from hybrid.schema import BRAND, CATEGORY_PATH
+from hybrid.vocab import colour_family_of_word
 
 #: Shorter words are not listed as unread ("pjs" is, "xl" and "a" are not).
 MIN_UNREAD_LENGTH: Final = 3
@@ -58,8 +59,10 @@ class Reading:
         excluded_words: other negated words (excluded from the text fields).
         corrected: typo -> correction.
         notes: readings chosen from context, in words ("'leather' read as a material").
-        guessed: span texts whose category a text model guessed (:func:`with_guess`): still
-            unread and unplaced, since no table of the shop's knows them.
+        guessed: span texts whose category a text model guessed (:func:`with_guess`), or
+            whose top level it narrowed to a leaf (:func:`with_leaf`): still unread and
+            unplaced, since no table of the shop's knows them.
+        wordnet: category spans read only through WordNet (``category_words.tsv``).
         unplaced, unread: see the properties.
     """
 
@@ -72,6 +75,7 @@ class Reading:
     corrected: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     guessed: tuple[str, ...] = ()
+    wordnet: tuple[str, ...] = ()
 
     def _placed(self) -> set[str]:
         """Words a facet reading placed; a text model's guess (``guessed``) places none."""
@@ -188,14 +192,18 @@ def _materials(parsed: ParsedQuery) -> tuple[ParsedQuery, list[str]]:
 
 
 def _said_colours(parsed: ParsedQuery) -> ParsedQuery:
-    """A weak colour name followed by a colour noun is a colour the shopper asked for:
-    "ketchup coloured mug" requires red, "ketchup mug" only favours it."""
+    """A weak colour name followed by a colour noun, or ending in a colour word of the shop's
+    tables that names its family, is a colour the shopper asked for: "ketchup coloured mug" and
+    "dove grey hat" require red and grey, "ketchup mug" only favours red."""
     if not parsed.weak:
         return parsed
     words = [t.norm for t in tokenize(parsed.text)]
+    families = {s.span: s.value for s in parsed.matched_spans if s.facet == "colour"}
     said = set()
     for name in parsed.weak:
         name_words = [t.norm for t in tokenize(name)]
+        if len(name_words) > 1 and colour_family_of_word(name_words[-1]) == families.get(name):
+            said.add(name)
         for i in range(len(words) - len(name_words)):
             after = words[i + len(name_words)]
             if words[i : i + len(name_words)] == name_words and after in COLOUR_NOUNS:
@@ -223,11 +231,13 @@ def read_query(
     if with_photo and parsed.weak:
         notes += [f"{name!r} read as a colour name: with a photo, a colour" for name in parsed.weak]
         parsed = parsed.model_copy(update={"weak": []})
+    wordnet: list[str] = []
     for span in parsed.matched_spans:
         if span.facet == "colour" and span.span.casefold() in material_words():
             notes.append(f"{span.span!r} read as a colour (followed by a colour word)")
         if span.facet == "category" and vocab.is_related(phrase(span.span)):
             notes.append(f"{span.span!r} read as {span.value!r} (WordNet)")
+            wordnet.append(span.span)
         if span.span in parsed.weak:
             notes.append(f"{span.span!r} read as colour {span.value} (a colour name), favoured")
     return Reading(
@@ -239,6 +249,7 @@ def read_query(
         excluded_words=excluded_words,
         corrected=corrected,
         notes=notes,
+        wordnet=tuple(wordnet),
     )
 
 
@@ -289,6 +300,32 @@ def with_guess(reading: Reading, guess: Guess, *, model: str) -> Reading:
         parsed=parsed,
         notes=[*reading.notes, note],
         guessed=(*reading.guessed, guess.words),
+    )
+
+
+def with_leaf(reading: Reading, top: str, guess: Guess, *, model: str) -> Reading:
+    """``reading`` with its one understood category, the top level ``top``, narrowed to the leaf
+    a text model placed ``guess.words`` in, said in its notes."""
+    if reading.parsed.categories != [top]:
+        raise ValueError(f"expected the one category {top!r}; got {reading.parsed.categories}")
+    spans = [
+        MatchedSpan(s.span, s.facet, guess.category)
+        if s.facet == "category" and s.value == top and s.span == guess.words
+        else s
+        for s in reading.parsed.matched_spans
+    ]
+    parsed = reading.parsed.model_copy(
+        update={"categories": [guess.category], "matched_spans": spans}
+    )
+    note = (
+        f"{guess.words!r} narrowed from {top!r} to {guess.category!r} by {model} (nearest "
+        f"labelled word {guess.nearest!r}, similarity {guess.similarity:.2f})"
+    )
+    return replace(
+        reading,
+        parsed=parsed,
+        notes=[*reading.notes, note],
+        guessed=tuple(dict.fromkeys((*reading.guessed, guess.words))),
     )
 
 

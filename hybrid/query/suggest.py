@@ -152,6 +152,21 @@ class CategorySuggester:
                     best = Guess(text, p.category, p.nearest, p.similarity)
         return best
 
+    def refine(self, text: str, leaves: Collection[str], *, min_margin: float) -> Guess | None:
+        """The one of ``leaves`` (the categories under a top level already read) whose labelled
+        word is nearest to ``text``, when it is at least ``min_margin`` nearer than the next
+        leaf's; None otherwise (a top level is kept rather than a leaf guessed)."""
+        row = self._similarities([text])[0]
+        inside = np.array([label in leaves for label in self._labels])
+        ranked = ranked_categories(np.where(inside, row, 0.0), self._labels)
+        if not ranked:
+            return None
+        runner_up = ranked[1].similarity if len(ranked) > 1 else 0.0
+        first = ranked[0]
+        if first.similarity - runner_up < min_margin:
+            return None
+        return Guess(text, first.label, self._words[first.position], first.similarity)
+
 
 def draft(
     rows: Sequence[Mapping[str, Any]],

@@ -13,12 +13,13 @@ from collections.abc import Iterable
 
 from hybrid.embedding import get_word_embedder
 from hybrid.errors import HybridSearchError
-from hybrid.query.reading import Reading, with_guess
+from hybrid.query.reading import Reading, with_guess, with_leaf
 from hybrid.query.request import UnderstandingMode
 from hybrid.query.suggest import CategorySuggester, labelled_words
 from hybrid.query.synonyms import ShopSynonyms
 from hybrid.schema import CATEGORY_SEPARATOR
 from hybrid.settings import Settings
+from hybrid.vocab import CATEGORIES
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -82,33 +83,81 @@ def guess_category(
     mode: UnderstandingMode,
     alone: bool,
 ) -> Reading:
-    """``reading`` with the category its unread words' nearest labelled word names; else
+    """``reading`` with the category its unread words' nearest labelled word names, and a top
+    level read from a WordNet word or guessed narrowed to a leaf (:func:`_narrowed`); else
     ``reading`` unchanged.
 
     Only for a text query alone (``alone``: no photo, no product id, no category filter in the
-    request) in ``filter`` mode whose words name no category; never from a negated word, never
-    a category the shopper excluded, only one the index holds (``known``; None: any), and only
-    when the nearest labelled word is at least ``settings.word_guess_min_similarity`` near. A
-    model that cannot be loaded or run costs the guesses, said once in the log, never the
-    search.
+    request) in ``filter`` mode. A category is guessed only when the words name none, never from
+    a negated word, never a category the shopper excluded, only one the index holds (``known``;
+    None: any), and only when the nearest labelled word is at least
+    ``settings.word_guess_min_similarity`` near. A model that cannot be loaded or run costs the
+    guesses, said once in the log, never the search.
     """
-    if mode != "filter" or not alone or reading.parsed.categories:
+    if mode != "filter" or not alone:
         return reading
+    model = settings.guessing_model
     negated = {word.casefold() for word in reading.excluded_words}
     words = [word for word in reading.unread if word not in negated]
-    guesser = _guesser_or_none(settings, synonyms) if words else None
-    model = settings.guessing_model
+    wanted = bool(words) or bool(reading.wordnet)
+    guesser = _guesser_or_none(settings, synonyms) if wanted else None
     if guesser is None or model is None:
         return reading
     try:
-        guess = guesser.guess(words, min_similarity=settings.word_guess_min_similarity)
+        if not reading.parsed.categories and words:
+            reading = _guessed(reading, guesser, words, settings, known=known, model=model)
+        return _narrowed(reading, guesser, settings, known=known, model=model)
     except HybridSearchError as exc:
         logger.warning("unread words are not guessed: %s", exc)
         _failed.add(model)
         return reading
+
+
+def _guessed(
+    reading: Reading,
+    guesser: CategorySuggester,
+    words: list[str],
+    settings: Settings,
+    *,
+    known: frozenset[str] | None,
+    model: str,
+) -> Reading:
+    guess = guesser.guess(words, min_similarity=settings.word_guess_min_similarity)
     excluded = [span.value for span in reading.excluded if span.facet == "category"]
     if guess is None or _overlaps(guess.category, excluded):
         return reading
     if known is not None and guess.category not in known:
         return reading
     return with_guess(reading, guess, model=model)
+
+
+def _narrowed(
+    reading: Reading,
+    guesser: CategorySuggester,
+    settings: Settings,
+    *,
+    known: frozenset[str] | None,
+    model: str,
+) -> Reading:
+    """A top level read only from a WordNet word or a guess ("galoshes", "pocketbook"), narrowed
+    to the leaf under it whose labelled word is nearest to that word, by a clear margin over
+    the next leaf (``settings.word_leaf_min_margin``). The shop's own top-level nouns ("bag",
+    "shoes") and its synonyms file mean the whole top level and are never narrowed."""
+    if len(reading.parsed.categories) != 1:
+        return reading
+    top = reading.parsed.categories[0]
+    spans = [
+        s.span for s in reading.parsed.matched_spans if s.facet == "category" and s.value == top
+    ]
+    if len(spans) != 1 or spans[0] not in (*reading.wordnet, *reading.guessed):
+        return reading
+    prefix = f"{top}{CATEGORY_SEPARATOR}"
+    leaves = {path for path in (known or _all_paths()) if path.startswith(prefix)}
+    guess = guesser.refine(spans[0], leaves, min_margin=settings.word_leaf_min_margin)
+    if guess is None:
+        return reading
+    return with_leaf(reading, top, guess, model=model)
+
+
+def _all_paths() -> frozenset[str]:
+    return frozenset(category.path for category in CATEGORIES)

@@ -81,3 +81,13 @@ def test_with_a_photo_an_extra_name_is_required() -> None:
     assert report.filters_added["colour_family"] == ["red"]
     alone = read_query("make it ketchup", VOCAB, mode="filter")
     assert alone.parsed.weak == ["ketchup"]
+
+
+def test_an_extra_name_ending_in_its_family_word_is_required() -> None:
+    # "academy grey" names its family: the shopper typed "grey".
+    said = read_query("academy grey cushion", VOCAB, mode="filter")
+    assert said.parsed.colour_families == ["grey"] and said.parsed.weak == []
+    _, _, report = apply_understanding(said.parsed, Filters(), mode="filter")
+    assert report.filters_added["colour_family"] == ["grey"]
+    # "acorn squash" ends in no colour word of the shop's: only favoured.
+    assert read_query("acorn squash cushion", VOCAB, mode="filter").parsed.weak == ["acorn squash"]

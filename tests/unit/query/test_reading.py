@@ -7,7 +7,13 @@ import pytest
 from hybrid import vocab
 from hybrid.query.filters import colour_clause
 from hybrid.query.lexicon import colour_lexicon, material_words
-from hybrid.query.reading import apply_reading, exclusion_clauses, read_query, with_guess
+from hybrid.query.reading import (
+    apply_reading,
+    exclusion_clauses,
+    read_query,
+    with_guess,
+    with_leaf,
+)
 from hybrid.query.request import Filters, PriceRange
 from hybrid.query.suggest import Guess
 from hybrid.query.understanding import (
@@ -184,3 +190,21 @@ def test_a_guess_never_replaces_a_category_the_words_named(shop: FacetVocabulary
     reading = read_query("comfy sneakers", shop, mode="filter")
     with pytest.raises(ValueError, match="without a category"):
         with_guess(reading, Guess("comfy", "Clothing", "pyjamas", 0.7), model="m")
+
+
+def test_a_wordnet_top_level_narrowed_to_a_leaf_is_filtered_and_reported_as_a_guess(
+    shop: FacetVocabulary,
+) -> None:
+    reading = read_query("black galoshes", shop, mode="filter")
+    assert reading.wordnet == ("galoshes",) and reading.unread == []
+    leaf = "Footwear > Boots"
+    narrowed = with_leaf(reading, "Footwear", Guess("galoshes", leaf, "wellie", 0.6), model="m")
+    assert narrowed.parsed.categories == [leaf]
+    assert MatchedSpan("galoshes", "category", leaf) in narrowed.parsed.matched_spans
+    assert narrowed.unread == ["galoshes"]
+    filters, _, report = apply_understanding(narrowed.parsed, Filters(), mode="filter")
+    assert filters.category == [leaf] and filters.colour_family == ["black"]
+    _, report = apply_reading(narrowed, filters, report)
+    assert report.guessed == {"galoshes": leaf}
+    with pytest.raises(ValueError, match="the one category 'Bags'"):
+        with_leaf(reading, "Bags", Guess("galoshes", "Bags > Handbags", "tote", 0.6), model="m")

@@ -129,3 +129,26 @@ def test_hyphens_apostrophes_and_digits_still_make_rules() -> None:
 def test_no_lexicon_is_refused() -> None:
     with pytest.raises(ValueError, match="expected labelled words"):
         CategorySuggester(_Encoder({}), {})
+
+
+def test_a_top_level_is_narrowed_to_the_leaf_nearest_by_a_clear_margin() -> None:
+    encoder = _Encoder(
+        {
+            "boot": [1, 0, 0],
+            "trainer": [0, 1, 0],
+            "tote": [0, 0, 1],
+            "galosh": [0.9, 0.2, 0.3],
+            "shoe": [0.7, 0.7, 0],
+        }
+    )
+    suggester = CategorySuggester(
+        encoder, {"boot": BOOTS, "trainer": "Footwear > Sneakers", "tote": "Bags > Handbags"}
+    )
+    leaves = {BOOTS, "Footwear > Sneakers"}
+    guess = suggester.refine("galosh", leaves, min_margin=0.1)
+    assert guess is not None
+    assert (guess.words, guess.category, guess.nearest) == ("galosh", BOOTS, "boot")
+    # The handbag word is nearer than the sneaker word but is no leaf of this top level.
+    assert guess.similarity == pytest.approx(0.9 / np.linalg.norm([0.9, 0.2, 0.3]))
+    assert suggester.refine("shoe", leaves, min_margin=0.1) is None  # a tie: the top level stays
+    assert suggester.refine("galosh", {"Home > Mugs"}, min_margin=0.0) is None  # no leaf word

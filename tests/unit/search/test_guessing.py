@@ -121,3 +121,68 @@ def test_a_model_that_cannot_load_costs_the_guesses_once_not_the_search(
     assert first is reading and second is reading
     warned = [r.getMessage() for r in caplog.records if "not guessed" in r.getMessage()]
     assert len(warned) == 1 and "no-such-model" in warned[0]
+
+
+def _narrowing_encode(texts: Sequence[str]) -> np.ndarray:
+    table = {
+        "boot": [1.0, 0.0, 0.0],
+        "trainer": [0.0, 1.0, 0.0],
+        "tote": [0.0, 0.0, 1.0],
+        "galoshes": [0.9, 0.2, 0.0],
+        "shoes": [0.95, 0.1, 0.0],
+        "bumbag": [0.3, 0.0, 0.98],
+        "satchel": [0.3, 0.0, 1.0],
+    }
+    rows = np.array([table[text] for text in texts])
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def leaf_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    words = {
+        "boot": "Footwear > Boots",
+        "trainer": "Footwear > Sneakers",
+        "tote": "Bags > Handbags",
+        "satchel": BAGS,
+    }
+    suggester = CategorySuggester(_narrowing_encode, words)
+    monkeypatch.setattr(guessing, "word_guesser", lambda settings, synonyms: suggester)
+    yield
+
+
+def test_a_top_level_read_through_wordnet_is_narrowed_to_the_nearest_leaf(
+    shop: FacetVocabulary, leaf_model: None
+) -> None:
+    reading = read_query("black galoshes", shop, mode="filter")
+    assert reading.parsed.categories == ["Footwear"] and reading.wordnet == ("galoshes",)
+    narrowed = _guess(reading)
+    assert narrowed.parsed.categories == ["Footwear > Boots"]
+    assert "'galoshes' narrowed from 'Footwear' to 'Footwear > Boots'" in narrowed.notes[-1]
+    # A model's guess: the word stays on the synonyms file's worklist.
+    assert narrowed.guessed == ("galoshes",) and narrowed.unread == ["galoshes"]
+    assert narrowed.parsed.colour_families == reading.parsed.colour_families
+    # Only to a leaf the index holds; no clear margin, or a margin of 1, keeps the top level.
+    held = frozenset({"Footwear", "Footwear > Sneakers", "Footwear > Boots"})
+    assert _guess(reading, known=held).parsed.categories == ["Footwear > Boots"]
+    strict = SETTINGS.model_copy(update={"word_leaf_min_margin": 1.0})
+    assert _guess(reading, settings=strict) is reading
+    assert _guess(reading, alone=False) is reading
+
+
+def test_the_shops_own_top_level_noun_is_never_narrowed(
+    shop: FacetVocabulary, leaf_model: None
+) -> None:
+    reading = read_query("shoes", shop, mode="filter")  # nearer a boot than "galoshes" is
+    assert reading.parsed.categories == ["Footwear"] and reading.wordnet == ()
+    assert _guess(reading) is reading
+
+
+def test_a_guessed_top_level_is_narrowed_too(shop: FacetVocabulary, leaf_model: None) -> None:
+    reading = read_query("bumbag", shop, mode="filter")
+    narrowed = _guess(reading)  # guessed Bags (the satchel), narrowed to the tote's leaf
+    assert narrowed.parsed.categories == ["Bags > Handbags"]
+    assert [note.split(" (")[0] for note in narrowed.notes] == [
+        "'bumbag' read as 'Bags' by all-MiniLM-L6-v2",
+        "'bumbag' narrowed from 'Bags' to 'Bags > Handbags' by all-MiniLM-L6-v2",
+    ]
+    assert narrowed.guessed == ("bumbag",)
