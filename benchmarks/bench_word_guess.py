@@ -18,7 +18,7 @@ prints the tables behind the decision written in ``docs/evaluation.md``:
    first, or among the first three, beside a vote of the nearest ten and the label counts alone.
 5. **The served guess** (``HYBRID_WORD_GUESS_MIN_SIMILARITY``): precision and recall of the
    nearest labelled word's category at each threshold, and how many unrelated words it reads;
-   and the served narrowing of a top level to a leaf (``HYBRID_WORD_LEAF_MIN_MARGIN``):
+   and the served narrowing of a guessed top level to a leaf (``HYBRID_WORD_LEAF_MIN_MARGIN``):
    leave-one-out over the leaf words, given their top level.
 6. **The dev sets, at thresholds fixed from 1:** every word of an open-vocabulary query that
    understanding leaves unplaced (``Reading.unplaced``) when no category was read, guessed; and
@@ -211,10 +211,11 @@ def _narrowing(row: np.ndarray, labels: Sequence[str], top: str, skip: set[int])
 
 
 def leaf_calibration(names: list[str], labels: list[str], vectors: np.ndarray) -> None:
-    """Narrowing a top level to a leaf (``HYBRID_WORD_LEAF_MIN_MARGIN``). Leave-one-out over the
-    words WordNet places in a leaf: given their top level, how often the nearest leaf is right,
-    at each margin over the next leaf; and how often the words WordNet places in a top level
-    but in none of its leaves ("overshoe", "jacket": another kind) would be narrowed."""
+    """Narrowing a guessed top level to a leaf (``HYBRID_WORD_LEAF_MIN_MARGIN``). Leave-one-out
+    over the words WordNet places in a leaf: given their top level, how often the nearest leaf
+    is right, at each margin over the next leaf; and how often the words WordNet places in a
+    top level but in none of its leaves ("sandal", "attire": another kind) would be narrowed,
+    which is why a top level WordNet read is never narrowed."""
     similarity = vectors @ vectors.T
     leaf_words = []
     for j, skip in held_out(names):

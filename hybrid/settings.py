@@ -221,11 +221,11 @@ class Settings(BaseSettings):
         default=0.10,
         ge=0.0,
         le=1.0,
-        description="A top level read from a WordNet word or a guess ('galoshes': Footwear) is "
-        "narrowed to the leaf of the index whose labelled word is nearest, when that word is at "
-        "least this much nearer than the next leaf's. For all-MiniLM-L6-v2, 0.10 narrows 75% of "
-        "held-out leaf words, 98% of those right, calibrated without any dev set "
-        "(benchmarks/bench_word_guess.py); 1 for never.",
+        description="A guessed top level ('minidress': Clothing) is narrowed to the leaf of the "
+        "index whose labelled word is nearest, when that word is at least this much nearer than "
+        "the next leaf's. For all-MiniLM-L6-v2, 0.10 narrows 75% of held-out leaf words, 98% of "
+        "those right, calibrated without any dev set (benchmarks/bench_word_guess.py); 1 for "
+        "never.",
     )
     rerank_window: PositiveInt = Field(
         default=50, description="Fused hits a pluggable post-fusion reranker may reorder."

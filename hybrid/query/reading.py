@@ -59,10 +59,9 @@ class Reading:
         excluded_words: other negated words (excluded from the text fields).
         corrected: typo -> correction.
         notes: readings chosen from context, in words ("'leather' read as a material").
-        guessed: span texts whose category a text model guessed (:func:`with_guess`), or
-            whose top level it narrowed to a leaf (:func:`with_leaf`): still unread and
-            unplaced, since no table of the shop's knows them.
-        wordnet: category spans read only through WordNet (``category_words.tsv``).
+        guessed: span texts whose category a text model guessed (:func:`with_guess`, then
+            perhaps :func:`with_leaf`): still unread and unplaced, since no table of the
+            shop's knows them.
         unplaced, unread: see the properties.
     """
 
@@ -75,7 +74,6 @@ class Reading:
     corrected: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     guessed: tuple[str, ...] = ()
-    wordnet: tuple[str, ...] = ()
 
     def _placed(self) -> set[str]:
         """Words a facet reading placed; a text model's guess (``guessed``) places none."""
@@ -231,13 +229,11 @@ def read_query(
     if with_photo and parsed.weak:
         notes += [f"{name!r} read as a colour name: with a photo, a colour" for name in parsed.weak]
         parsed = parsed.model_copy(update={"weak": []})
-    wordnet: list[str] = []
     for span in parsed.matched_spans:
         if span.facet == "colour" and span.span.casefold() in material_words():
             notes.append(f"{span.span!r} read as a colour (followed by a colour word)")
         if span.facet == "category" and vocab.is_related(phrase(span.span)):
             notes.append(f"{span.span!r} read as {span.value!r} (WordNet)")
-            wordnet.append(span.span)
         if span.span in parsed.weak:
             notes.append(f"{span.span!r} read as colour {span.value} (a colour name), favoured")
     return Reading(
@@ -249,7 +245,6 @@ def read_query(
         excluded_words=excluded_words,
         corrected=corrected,
         notes=notes,
-        wordnet=tuple(wordnet),
     )
 
 
@@ -304,8 +299,10 @@ def with_guess(reading: Reading, guess: Guess, *, model: str) -> Reading:
 
 
 def with_leaf(reading: Reading, top: str, guess: Guess, *, model: str) -> Reading:
-    """``reading`` with its one understood category, the top level ``top``, narrowed to the leaf
-    a text model placed ``guess.words`` in, said in its notes."""
+    """``reading`` with its one understood category, the guessed top level ``top``, narrowed to
+    the leaf a text model placed ``guess.words`` in, said in its notes."""
+    if guess.words not in reading.guessed:
+        raise ValueError(f"expected guessed words; {guess.words!r} were read by a table")
     if reading.parsed.categories != [top]:
         raise ValueError(f"expected the one category {top!r}; got {reading.parsed.categories}")
     spans = [

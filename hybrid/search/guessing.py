@@ -83,9 +83,8 @@ def guess_category(
     mode: UnderstandingMode,
     alone: bool,
 ) -> Reading:
-    """``reading`` with the category its unread words' nearest labelled word names, and a top
-    level read from a WordNet word or guessed narrowed to a leaf (:func:`_narrowed`); else
-    ``reading`` unchanged.
+    """``reading`` with the category its unread words' nearest labelled word names, narrowed to
+    a leaf when it is a top level (:func:`_narrowed`); else ``reading`` unchanged.
 
     Only for a text query alone (``alone``: no photo, no product id, no category filter in the
     request) in ``filter`` mode. A category is guessed only when the words name none, never from
@@ -99,13 +98,13 @@ def guess_category(
     model = settings.guessing_model
     negated = {word.casefold() for word in reading.excluded_words}
     words = [word for word in reading.unread if word not in negated]
-    wanted = bool(words) or bool(reading.wordnet)
-    guesser = _guesser_or_none(settings, synonyms) if wanted else None
+    if reading.parsed.categories or not words:
+        return reading
+    guesser = _guesser_or_none(settings, synonyms)
     if guesser is None or model is None:
         return reading
     try:
-        if not reading.parsed.categories and words:
-            reading = _guessed(reading, guesser, words, settings, known=known, model=model)
+        reading = _guessed(reading, guesser, words, settings, known=known, model=model)
         return _narrowed(reading, guesser, settings, known=known, model=model)
     except HybridSearchError as exc:
         logger.warning("unread words are not guessed: %s", exc)
@@ -139,17 +138,18 @@ def _narrowed(
     known: frozenset[str] | None,
     model: str,
 ) -> Reading:
-    """A top level read only from a WordNet word or a guess ("galoshes", "pocketbook"), narrowed
-    to the leaf under it whose labelled word is nearest to that word, by a clear margin over
-    the next leaf (``settings.word_leaf_min_margin``). The shop's own top-level nouns ("bag",
-    "shoes") and its synonyms file mean the whole top level and are never narrowed."""
+    """A guessed top level ("minidress": Clothing), narrowed to the leaf under it whose labelled
+    word is nearest to the guessed words, by a clear margin over the next leaf
+    (``settings.word_leaf_min_margin``). A top level read from a table, the synonyms file or
+    WordNet is never narrowed: the shop's "bag" means every bag, and WordNet places "sandal" in
+    Footwear because it is in none of the shop's footwear leaves."""
     if len(reading.parsed.categories) != 1:
         return reading
     top = reading.parsed.categories[0]
     spans = [
         s.span for s in reading.parsed.matched_spans if s.facet == "category" and s.value == top
     ]
-    if len(spans) != 1 or spans[0] not in (*reading.wordnet, *reading.guessed):
+    if len(spans) != 1 or spans[0] not in reading.guessed:
         return reading
     prefix = f"{top}{CATEGORY_SEPARATOR}"
     leaves = {path for path in (known or _all_paths()) if path.startswith(prefix)}

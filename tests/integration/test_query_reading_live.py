@@ -130,3 +130,21 @@ def test_a_real_text_model_places_a_word_no_table_knows(service: SearchService) 
     assert not off["understanding"]["filters_added"]  # nothing is read with understanding off
     named = service.search(SearchRequest(text="bumbag boots", size=5))
     assert named["understanding"]["filters_added"]["category"] == ["Footwear > Boots"]
+
+
+def test_a_guessed_top_level_is_narrowed_to_a_leaf_the_index_holds(service: SearchService) -> None:
+    # "maxidress" is in no table, WordNet or dev set: all-MiniLM-L6-v2 places it in Clothing
+    # (a top-level labelled word), then nearest a dress word by a clear margin.
+    response = service.search(SearchRequest(text="maxidress", size=5))
+    report = response["understanding"]
+    print("notes:", report["notes"], "relaxed:", report["relaxed"])
+    assert report["filters_added"]["category"] == ["Clothing > Dresses"]
+    assert report["guessed"] == {"maxidress": "Clothing > Dresses"}
+    assert any(
+        note.startswith("'maxidress' narrowed from 'Clothing' to 'Clothing > Dresses'")
+        for note in report["notes"]
+    )
+    # 60 products hold fewer dresses than a page: the leaf is relaxed, visibly, after them.
+    hits = [s["category"] == "Clothing > Dresses" for s in _sources(response)]
+    assert hits[0] and hits == sorted(hits, reverse=True)
+    assert report["relaxed"] == ([] if all(hits) else ["category"])

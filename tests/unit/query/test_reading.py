@@ -192,19 +192,24 @@ def test_a_guess_never_replaces_a_category_the_words_named(shop: FacetVocabulary
         with_guess(reading, Guess("comfy", "Clothing", "pyjamas", 0.7), model="m")
 
 
-def test_a_wordnet_top_level_narrowed_to_a_leaf_is_filtered_and_reported_as_a_guess(
+def test_a_guessed_top_level_narrowed_to_a_leaf_is_filtered_and_reported_as_a_guess(
     shop: FacetVocabulary,
 ) -> None:
-    reading = read_query("black galoshes", shop, mode="filter")
-    assert reading.wordnet == ("galoshes",) and reading.unread == []
-    leaf = "Footwear > Boots"
-    narrowed = with_leaf(reading, "Footwear", Guess("galoshes", leaf, "wellie", 0.6), model="m")
+    reading = read_query("black bumbag", shop, mode="filter")
+    guessed = with_guess(reading, Guess("bumbag", "Bags", "gamebag", 0.7), model="m")
+    leaf = "Bags > Handbags"
+    narrowed = with_leaf(guessed, "Bags", Guess("bumbag", leaf, "handbag", 0.66), model="m")
     assert narrowed.parsed.categories == [leaf]
-    assert MatchedSpan("galoshes", "category", leaf) in narrowed.parsed.matched_spans
-    assert narrowed.unread == ["galoshes"]
+    assert MatchedSpan("bumbag", "category", leaf) in narrowed.parsed.matched_spans
+    assert narrowed.guessed == ("bumbag",) and narrowed.unread == ["bumbag"]
+    assert narrowed.notes[-1].startswith("'bumbag' narrowed from 'Bags' to 'Bags > Handbags' by m")
     filters, _, report = apply_understanding(narrowed.parsed, Filters(), mode="filter")
     assert filters.category == [leaf] and filters.colour_family == ["black"]
     _, report = apply_reading(narrowed, filters, report)
-    assert report.guessed == {"galoshes": leaf}
-    with pytest.raises(ValueError, match="the one category 'Bags'"):
-        with_leaf(reading, "Bags", Guess("galoshes", "Bags > Handbags", "tote", 0.6), model="m")
+    assert report.guessed == {"bumbag": leaf}
+    with pytest.raises(ValueError, match="the one category 'Footwear'"):
+        with_leaf(guessed, "Footwear", Guess("bumbag", "Footwear > Boots", "boot", 0.6), model="m")
+    wordnet = read_query("black galoshes", shop, mode="filter")  # read by WordNet, not guessed
+    boots = Guess("galoshes", "Footwear > Boots", "boot", 0.6)
+    with pytest.raises(ValueError, match="read by a table"):
+        with_leaf(wordnet, "Footwear", boots, model="m")
