@@ -51,7 +51,7 @@ from hybrid.query.suggest import TOP, labelled_words, ranked_categories
 from hybrid.query.vocabulary import FacetVocabulary
 from hybrid.schema import CATEGORY_SEPARATOR
 from hybrid.settings import MINILM_MODEL
-from hybrid.vocab import COLOUR_FAMILIES
+from hybrid.vocab import CATEGORIES, COLOUR_FAMILIES
 
 WORDNET = Path("/usr/share/wordnet")
 K = 5
@@ -210,19 +210,35 @@ def _narrowing(row: np.ndarray, labels: Sequence[str], top: str, skip: set[int])
     return ranked[0].label, ranked[0].similarity - runner_up
 
 
+def _inflections(word: str) -> set[str]:
+    """A word and its naive singular and plural forms ("boot", "boots"; "dress", "dresses")."""
+    return {word, word + "s", word + "es", word.removesuffix("s"), word.removesuffix("es")}
+
+
 def leaf_calibration(names: list[str], labels: list[str], vectors: np.ndarray) -> None:
     """Narrowing a guessed top level to a leaf (``HYBRID_WORD_LEAF_MIN_MARGIN``). Leave-one-out
-    over the words WordNet places in a leaf: given their top level, how often the nearest leaf
-    is right, at each margin over the next leaf; and how often the words WordNet places in a
-    top level but in none of its leaves ("sandal", "attire": another kind) would be narrowed,
-    which is why a top level WordNet read is never narrowed."""
+    over the words WordNet places in a leaf (not the shop's own nouns, which its tables read;
+    a word's singular or plural twin left out with it): given their top level, how often the
+    nearest leaf is right, at each margin over the next leaf; and how often the words WordNet
+    places in a top level but in none of its leaves ("sandal", "attire": another kind) would
+    be narrowed, which is why a top level WordNet read is never narrowed."""
     similarity = vectors @ vectors.T
+    shop_nouns = {
+        noun.lower() for category in CATEGORIES for noun in (category.leaf, *category.nouns)
+    }
     leaf_words = []
     for j, skip in held_out(names):
         top, _, rest = labels[j].partition(CATEGORY_SEPARATOR)
-        if rest:
-            leaf, margin = _narrowing(similarity[j], labels, top, skip)
-            leaf_words.append((leaf == labels[j], margin))
+        if rest and names[j] not in shop_nouns:  # the shop's own nouns are read by its tables
+            twins = {
+                i for i, other in enumerate(names) if _inflections(other) & _inflections(names[j])
+            }
+            leaf, margin = _narrowing(similarity[j], labels, top, skip | twins)
+            leaf_words.append((leaf == labels[j], margin, labels[j]))
+    commonest = Counter(label for *_, label in leaf_words)
+    prior = {
+        label.split(CATEGORY_SEPARATOR)[0]: label for label, _ in commonest.most_common()[::-1]
+    }
     others = [
         _narrowing(similarity[j], labels, labels[j], {j})[1]
         for j, name in enumerate(names)
@@ -234,10 +250,14 @@ def leaf_calibration(names: list[str], labels: list[str], vectors: np.ndarray) -
         f"\n### Narrowing a top level to a leaf ({len(leaf_words)} held-out leaf words, "
         f"{len(others)} top-level-only words)\n"
     )
+    baseline = np.mean(
+        [prior[label.split(CATEGORY_SEPARATOR)[0]] == label for *_, label in leaf_words]
+    )
+    print(f"(the commonest leaf of each top level alone is right for {baseline:.2f})\n")
     print("| margin >= | leaf words narrowed | right | top-level-only words narrowed |")
     print("|---|---|---|---|")
     for margin in LEAF_MARGINS:
-        read = [right for right, m in leaf_words if m >= margin]
+        read = [right for right, m, _ in leaf_words if m >= margin]
         print(
             f"| {margin} | {len(read) / len(leaf_words):.2f} | {np.mean(read):.2f} "
             f"| {np.mean([m >= margin for m in others]):.2f} |"

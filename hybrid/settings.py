@@ -223,7 +223,7 @@ class Settings(BaseSettings):
         le=1.0,
         description="A guessed top level ('minidress': Clothing) is narrowed to the leaf of the "
         "index whose labelled word is nearest, when that word is at least this much nearer than "
-        "the next leaf's. For all-MiniLM-L6-v2, 0.10 narrows 75% of held-out leaf words, 98% of "
+        "the next leaf's. For all-MiniLM-L6-v2, 0.10 narrows 70% of held-out leaf words, 97% of "
         "those right, calibrated without any dev set (benchmarks/bench_word_guess.py); 1 for "
         "never.",
     )

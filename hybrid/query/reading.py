@@ -37,12 +37,14 @@ from hybrid.query.understanding import (
 )
 from hybrid.query.vocabulary import FacetVocabulary, phrase, tokenize
 from hybrid.schema import BRAND, CATEGORY_PATH
-from hybrid.vocab import colour_family_of_word
+from hybrid.vocab import COLOUR_FAMILIES, colour_family_of_word
 
 #: Shorter words are not listed as unread ("pjs" is, "xl" and "a" are not).
 MIN_UNREAD_LENGTH: Final = 3
 #: Words after a colour-or-material word that make it a colour: "leather colour boots".
 COLOUR_NOUNS: Final = frozenset({"colour", "color", "coloured", "colored", "tone", "toned"})
+#: The families' own names: a colour name ending in one ("dove grey") says its family.
+FAMILY_WORDS: Final = frozenset({*COLOUR_FAMILIES, "gray"})
 
 
 @dataclass(frozen=True)
@@ -190,8 +192,8 @@ def _materials(parsed: ParsedQuery) -> tuple[ParsedQuery, list[str]]:
 
 
 def _said_colours(parsed: ParsedQuery) -> ParsedQuery:
-    """A weak colour name followed by a colour noun, or ending in a colour word of the shop's
-    tables that names its family, is a colour the shopper asked for: "ketchup coloured mug" and
+    """A weak colour name followed by a colour noun, or ending in the name of its own family
+    (:data:`FAMILY_WORDS`), is a colour the shopper asked for: "ketchup coloured mug" and
     "dove grey hat" require red and grey, "ketchup mug" only favours red."""
     if not parsed.weak:
         return parsed
@@ -200,7 +202,12 @@ def _said_colours(parsed: ParsedQuery) -> ParsedQuery:
     said = set()
     for name in parsed.weak:
         name_words = [t.norm for t in tokenize(name)]
-        if len(name_words) > 1 and colour_family_of_word(name_words[-1]) == families.get(name):
+        last = name_words[-1]
+        if (
+            len(name_words) > 1
+            and last in FAMILY_WORDS
+            and colour_family_of_word(last) == (families.get(name))
+        ):
             said.add(name)
         for i in range(len(words) - len(name_words)):
             after = words[i + len(name_words)]
@@ -322,7 +329,6 @@ def with_leaf(reading: Reading, top: str, guess: Guess, *, model: str) -> Readin
         reading,
         parsed=parsed,
         notes=[*reading.notes, note],
-        guessed=tuple(dict.fromkeys((*reading.guessed, guess.words))),
     )
 
 

@@ -155,7 +155,10 @@ class CategorySuggester:
     def refine(self, text: str, leaves: Collection[str], *, min_margin: float) -> Guess | None:
         """The one of ``leaves`` (the categories under a top level already read) whose labelled
         word is nearest to ``text``, when it is at least ``min_margin`` nearer than the next
-        leaf's; None otherwise (a top level is kept rather than a leaf guessed)."""
+        leaf's; None otherwise (a top level is kept rather than a leaf guessed), and None when
+        a leaf has no labelled word (its distance is unknown, so no margin can be measured)."""
+        if not leaves or not set(leaves) <= set(self._labels):
+            return None
         row = self._similarities([text])[0]
         inside = np.array([label in leaves for label in self._labels])
         ranked = ranked_categories(np.where(inside, row, 0.0), self._labels)

@@ -15,7 +15,7 @@ from hybrid.embedding import get_word_embedder
 from hybrid.errors import HybridSearchError
 from hybrid.query.reading import Reading, with_guess, with_leaf
 from hybrid.query.request import UnderstandingMode
-from hybrid.query.suggest import CategorySuggester, labelled_words
+from hybrid.query.suggest import CategorySuggester, Guess, labelled_words
 from hybrid.query.synonyms import ShopSynonyms
 from hybrid.schema import CATEGORY_SEPARATOR
 from hybrid.settings import Settings
@@ -90,8 +90,9 @@ def guess_category(
     request) in ``filter`` mode. A category is guessed only when the words name none, never from
     a negated word, never a category the shopper excluded, only one the index holds (``known``;
     None: any), and only when the nearest labelled word is at least
-    ``settings.word_guess_min_similarity`` near. A model that cannot be loaded or run costs the
-    guesses, said once in the log, never the search.
+    ``settings.word_guess_min_similarity`` near; a guessed top level is narrowed to a leaf by
+    :func:`_leaf`. A model that cannot be loaded or run costs the guesses (those of the whole
+    process, since it is taken for broken), said once in the log, never the search.
     """
     if mode != "filter" or not alone:
         return reading
@@ -104,59 +105,53 @@ def guess_category(
     if guesser is None or model is None:
         return reading
     try:
-        reading = _guessed(reading, guesser, words, settings, known=known, model=model)
-        return _narrowed(reading, guesser, settings, known=known, model=model)
+        guess = _guess(reading, guesser, words, settings, known=known)
+        if guess is None:
+            return reading
+        guessed = with_guess(reading, guess, model=model)
+        leaf = _leaf(guess, guesser, settings, known=known)
+        return guessed if leaf is None else with_leaf(guessed, guess.category, leaf, model=model)
     except HybridSearchError as exc:
         logger.warning("unread words are not guessed: %s", exc)
         _failed.add(model)
         return reading
 
 
-def _guessed(
+def _guess(
     reading: Reading,
     guesser: CategorySuggester,
     words: list[str],
     settings: Settings,
     *,
     known: frozenset[str] | None,
-    model: str,
-) -> Reading:
+) -> Guess | None:
     guess = guesser.guess(words, min_similarity=settings.word_guess_min_similarity)
     excluded = [span.value for span in reading.excluded if span.facet == "category"]
     if guess is None or _overlaps(guess.category, excluded):
-        return reading
+        return None
     if known is not None and guess.category not in known:
-        return reading
-    return with_guess(reading, guess, model=model)
+        return None
+    return guess
 
 
-def _narrowed(
-    reading: Reading,
+def _leaf(
+    guess: Guess,
     guesser: CategorySuggester,
     settings: Settings,
     *,
     known: frozenset[str] | None,
-    model: str,
-) -> Reading:
-    """A guessed top level ("minidress": Clothing), narrowed to the leaf under it whose labelled
-    word is nearest to the guessed words, by a clear margin over the next leaf
-    (``settings.word_leaf_min_margin``). A top level read from a table, the synonyms file or
-    WordNet is never narrowed: the shop's "bag" means every bag, and WordNet places "sandal" in
-    Footwear because it is in none of the shop's footwear leaves."""
-    if len(reading.parsed.categories) != 1:
-        return reading
-    top = reading.parsed.categories[0]
-    spans = [
-        s.span for s in reading.parsed.matched_spans if s.facet == "category" and s.value == top
-    ]
-    if len(spans) != 1 or spans[0] not in reading.guessed:
-        return reading
-    prefix = f"{top}{CATEGORY_SEPARATOR}"
+) -> Guess | None:
+    """The leaf a guessed top level ("minidress": Clothing) narrows to: the one under it, held
+    by the index, whose labelled word is nearest to the guessed words, by a clear margin over
+    the next leaf (``settings.word_leaf_min_margin``); None for a guessed leaf. Only a guess is
+    narrowed: the shop's "bag" means every bag, and WordNet places "sandal" in Footwear because
+    it is in none of the shop's footwear leaves. The leaf lies under the guessed top level,
+    which overlaps no excluded category, so it overlaps none either."""
+    if CATEGORY_SEPARATOR in guess.category:
+        return None
+    prefix = f"{guess.category}{CATEGORY_SEPARATOR}"
     leaves = {path for path in (known or _all_paths()) if path.startswith(prefix)}
-    guess = guesser.refine(spans[0], leaves, min_margin=settings.word_leaf_min_margin)
-    if guess is None:
-        return reading
-    return with_leaf(reading, top, guess, model=model)
+    return guesser.refine(guess.words, leaves, min_margin=settings.word_leaf_min_margin)
 
 
 def _all_paths() -> frozenset[str]:

@@ -151,4 +151,6 @@ def test_a_top_level_is_narrowed_to_the_leaf_nearest_by_a_clear_margin() -> None
     # The handbag word is nearer than the sneaker word but is no leaf of this top level.
     assert guess.similarity == pytest.approx(0.9 / np.linalg.norm([0.9, 0.2, 0.3]))
     assert suggester.refine("shoe", leaves, min_margin=0.1) is None  # a tie: the top level stays
-    assert suggester.refine("galosh", {"Home > Mugs"}, min_margin=0.0) is None  # no leaf word
+    # A leaf with no labelled word has no known distance: no margin can be measured.
+    assert suggester.refine("galosh", {*leaves, "Footwear > Sandals"}, min_margin=0.0) is None
+    assert suggester.refine("galosh", set(), min_margin=0.0) is None

@@ -132,6 +132,7 @@ def _narrowing_encode(texts: Sequence[str]) -> np.ndarray:
         "shoes": [0.95, 0.1, 0.0],
         "bumbag": [0.3, 0.0, 0.98],
         "satchel": [0.3, 0.0, 1.0],
+        "kitbag": [0.0, 0.8, 0.6],
     }
     rows = np.array([table[text] for text in texts])
     return rows / np.linalg.norm(rows, axis=1, keepdims=True)
@@ -144,6 +145,7 @@ def leaf_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "trainer": "Footwear > Sneakers",
         "tote": "Bags > Handbags",
         "satchel": BAGS,
+        "kitbag": "Bags > Backpacks",
     }
     suggester = CategorySuggester(_narrowing_encode, words)
     monkeypatch.setattr(guessing, "word_guesser", lambda settings, synonyms: suggester)
@@ -165,9 +167,12 @@ def test_a_guessed_top_level_is_narrowed_to_the_nearest_leaf(
     assert narrowed.guessed == ("bumbag",) and narrowed.unread == ["bumbag"]
     # Only to a leaf the index holds; a margin of 1 keeps the guessed top level.
     held = frozenset({BAGS, "Bags > Backpacks"})
-    assert _guess(reading, known=held).parsed.categories == [BAGS]
+    assert _guess(reading, known=held).parsed.categories == ["Bags > Backpacks"]
     strict = SETTINGS.model_copy(update={"word_leaf_min_margin": 1.0})
     assert _guess(reading, settings=strict).parsed.categories == [BAGS]
+    # A shopper who excluded a leaf gets no guess of the top level above it, so no narrowing.
+    excluded = read_query("bumbag but not handbags", shop, mode="filter")
+    assert _guess(excluded) is excluded
 
 
 def test_a_top_level_read_by_a_table_or_wordnet_is_never_narrowed(
