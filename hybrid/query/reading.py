@@ -293,10 +293,7 @@ def with_guess(reading: Reading, guess: Guess, *, model: str) -> Reading:
             "matched_spans": [*reading.parsed.matched_spans, span],
         }
     )
-    note = (
-        f"{guess.words!r} read as {guess.category!r} by {model} (nearest labelled word "
-        f"{guess.nearest!r}, similarity {guess.similarity:.2f})"
-    )
+    note = f"{guess.words!r} read as {guess.category!r} {_by(guess, model)}"
     return replace(
         reading,
         parsed=parsed,
@@ -321,14 +318,14 @@ def with_leaf(reading: Reading, top: str, guess: Guess, *, model: str) -> Readin
     parsed = reading.parsed.model_copy(
         update={"categories": [guess.category], "matched_spans": spans}
     )
-    note = (
-        f"{guess.words!r} narrowed from {top!r} to {guess.category!r} by {model} (nearest "
-        f"labelled word {guess.nearest!r}, similarity {guess.similarity:.2f})"
-    )
-    return replace(
-        reading,
-        parsed=parsed,
-        notes=[*reading.notes, note],
+    note = f"{guess.words!r} narrowed from {top!r} to {guess.category!r} {_by(guess, model)}"
+    return replace(reading, parsed=parsed, notes=[*reading.notes, note])
+
+
+def _by(guess: Guess, model: str) -> str:
+    """How a guess was made, for its note: the model and the labelled word behind it."""
+    return (
+        f"by {model} (nearest labelled word {guess.nearest!r}, similarity {guess.similarity:.2f})"
     )
 
 

@@ -112,6 +112,7 @@ class CategorySuggester:
         self._encode = encode
         self._words = list(words)
         self._labels = [words[word] for word in self._words]
+        self._labelled = frozenset(self._labels)
         self._vectors = encode(self._words)
         self._cache: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()  # one suggester serves the API's threads
@@ -157,7 +158,7 @@ class CategorySuggester:
         word is nearest to ``text``, when it is at least ``min_margin`` nearer than the next
         leaf's; None otherwise (a top level is kept rather than a leaf guessed), and None when
         a leaf has no labelled word (its distance is unknown, so no margin can be measured)."""
-        if not leaves or not set(leaves) <= set(self._labels):
+        if not leaves or not self._labelled.issuperset(leaves):
             return None
         row = self._similarities([text])[0]
         inside = np.array([label in leaves for label in self._labels])
