@@ -25,6 +25,7 @@ from typing import Any, Final, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from hybrid.query.filters import Clause
+from hybrid.query.relaxation import ancestors
 from hybrid.query.request import Filters, UnderstandingMode
 from hybrid.query.vocabulary import Facet, FacetVocabulary, Token, phrase, tokenize
 from hybrid.schema import (
@@ -50,12 +51,6 @@ FACET_FILTER_FIELD: Final[Mapping[Facet, str]] = {
     "category": "category",
     "brand": "brand",
 }
-#: Relaxation drops understood filters in this order: colour first (labels are the least
-#: reliable and shoppers accept another shade sooner than another kind of product), then
-#: category, then a price read from the text, and brand last (a typed brand name is the most
-#: deliberate). A step is only taken when the stricter one left too few hits, and the response
-#: lists the relaxed fields.
-RELAXATION_ORDER: Final[tuple[str, ...]] = ("colour_family", "category", "price", "brand")
 
 
 class MatchedSpan(NamedTuple):
@@ -121,16 +116,23 @@ class UnderstandingReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
     text_sent: str | None = None
 
-    def with_relaxed(self, dropped: Iterable[str]) -> UnderstandingReport:
-        """A copy recording that the understood filters of ``dropped`` fields were relaxed."""
-        return self.model_copy(update={"relaxed": list(dropped)})
+    def with_relaxed(
+        self, dropped: Iterable[str], filters: Filters | None = None
+    ) -> UnderstandingReport:
+        """A copy recording that the understood filters of ``dropped`` fields were relaxed.
 
-
-class RelaxationStep(NamedTuple):
-    """Filters to try, and the understood fields already dropped to get them."""
-
-    filters: Filters
-    dropped: tuple[str, ...]
+        With the ``filters`` the page was found with, an understood category widened to a
+        category above it rather than dropped is said in ``notes`` ("category 'Clothing >
+        Dresses' widened to 'Clothing': too few hits")."""
+        relaxed = list(dropped)
+        kept = set(filters.category) if filters is not None and "category" in relaxed else set()
+        notes = [
+            f"category {path!r} widened to {wider!r}: too few hits"
+            for path in self.filters_added.get("category", [])
+            for wider in ancestors(path)
+            if wider in kept
+        ]
+        return self.model_copy(update={"relaxed": relaxed, "notes": [*self.notes, *notes]})
 
 
 _Found = tuple[int, int, tuple[tuple[Facet, str], ...]]
@@ -286,36 +288,6 @@ def apply_understanding(
         known += [value for value in values if value not in known]
     report = report.model_copy(update={"filters_added": added, "ignored": ignored})
     return filters.model_copy(update=added), boost_clauses(parsed), report
-
-
-def relaxation_steps(filters: Filters, added: Mapping[str, Sequence[str]]) -> list[RelaxationStep]:
-    """Filters from strict to relaxed, dropping understood values in :data:`RELAXATION_ORDER`.
-
-    The executor tries each step until one returns enough hits, then records
-    ``report.with_relaxed(step.dropped)``. The request's explicit filters are never dropped.
-
-    Args:
-        filters: the strict filters (from :func:`apply_understanding`).
-        added: ``report.filters_added``: the understood values per Filters field.
-
-    Returns:
-        The strict filters first (``dropped == ()``), then one step per understood field.
-    """
-    steps = [RelaxationStep(filters, ())]
-    current = filters
-    dropped: tuple[str, ...] = ()
-    for field in RELAXATION_ORDER:
-        values = set(added.get(field, ()))
-        if not values:
-            continue
-        if field == "price":  # a range, not a list: drop it whole
-            current, dropped = current.model_copy(update={"price": None}), (*dropped, field)
-            steps.append(RelaxationStep(current, dropped))
-            continue
-        kept = [value for value in getattr(current, field) if value not in values]
-        current, dropped = current.model_copy(update={field: kept}), (*dropped, field)
-        steps.append(RelaxationStep(current, dropped))
-    return steps
 
 
 def _values(source: Mapping[str, Any], field: str) -> set[str]:

@@ -42,6 +42,7 @@ from hybrid.query.fusion import (
 from hybrid.query.lexicon import load_all
 from hybrid.query.plan import FACETS, RoundInputs, round_bodies
 from hybrid.query.reading import apply_reading, exclusion_clauses, read_query
+from hybrid.query.relaxation import relaxation_steps
 from hybrid.query.request import Filters, SearchRequest
 from hybrid.query.synonyms import read_synonyms
 from hybrid.query.tiers import lift, meeting
@@ -49,7 +50,6 @@ from hybrid.query.understanding import (
     ParsedQuery,
     UnderstandingReport,
     apply_understanding,
-    relaxation_steps,
     understanding_fit,
 )
 from hybrid.query.vocabulary import FacetVocabulary, phrase
@@ -203,7 +203,7 @@ class SearchService:
             fused = self._with_sources(fused, fused[: self.settings.rerank_window], fetched)
             fused = rerank_top(self.reranker, request, fused, window=self.settings.rerank_window)
         fused = self._with_sources(fused, page_of(fused, request), fetched)
-        report = understood.report.with_relaxed(result.relaxed)
+        report = understood.report.with_relaxed(result.relaxed, result.filters)
         took = int((time.perf_counter() - started) * 1000)
         if self.search_log is not None:  # queued for a background thread; never blocks
             self.search_log.submit(

@@ -14,13 +14,13 @@ from hybrid.query.reading import (
     with_guess,
     with_leaf,
 )
+from hybrid.query.relaxation import relaxation_steps
 from hybrid.query.request import Filters, PriceRange
 from hybrid.query.suggest import Guess
 from hybrid.query.understanding import (
     MatchedSpan,
     UnderstandingReport,
     apply_understanding,
-    relaxation_steps,
 )
 from hybrid.query.vocabulary import FacetVocabulary
 
@@ -127,7 +127,8 @@ def test_price_becomes_a_filter_that_relaxes_visibly(shop: FacetVocabulary) -> N
     assert [step.dropped for step in steps] == [
         (),
         ("colour_family",),
-        ("colour_family", "category"),
+        ("colour_family", "category"),  # Footwear: widened
+        ("colour_family", "category"),  # any category
         ("colour_family", "category", "price"),
     ]
     assert steps[-1].filters.price is None

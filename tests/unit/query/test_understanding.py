@@ -6,13 +6,13 @@ import pytest
 
 from hybrid import vocab
 from hybrid.query.filters import to_clauses
+from hybrid.query.relaxation import relaxation_steps
 from hybrid.query.request import Filters
 from hybrid.query.understanding import (
     MatchedSpan,
     ParsedQuery,
     apply_understanding,
     colour_fit,
-    relaxation_steps,
     understand,
 )
 from hybrid.query.vocabulary import FacetVocabulary, noun_forms, phrase, tokenize
@@ -186,34 +186,22 @@ def test_off_mode_or_nothing_understood_changes_nothing(shop: FacetVocabulary) -
     assert result[2].matched_spans == []
 
 
-def test_relaxation_drops_colour_then_category_then_brand_never_explicit() -> None:
-    strict = Filters(
-        colour_family=["red"], category=[SNEAKERS], brand=["Velora", "Lumo"], in_stock=True
-    )
-    added = {"brand": ["Velora"], "category": [SNEAKERS], "colour_family": ["red"]}
-    steps = relaxation_steps(strict, added)
-    assert [step.dropped for step in steps] == [
-        (),
-        ("colour_family",),
-        ("colour_family", "category"),
-        ("colour_family", "category", "brand"),
-    ]
-    assert steps[0].filters == strict
-    assert steps[1].filters == strict.model_copy(update={"colour_family": []})
-    assert steps[3].filters == Filters(brand=["Lumo"], in_stock=True)  # explicit Lumo stays
-
-
-def test_relaxation_without_understood_filters_is_the_strict_step_only() -> None:
-    strict = Filters(colour_family=["red"])
-    assert relaxation_steps(strict, {}) == [(strict, ())]
-
-
 def test_report_records_relaxation(shop: FacetVocabulary) -> None:
     parsed = understand("maroon sneakers", shop)
     filters, _, report = apply_understanding(parsed, Filters(), mode="filter")
     step = relaxation_steps(filters, report.filters_added)[1]
     assert report.with_relaxed(step.dropped).relaxed == ["colour_family"]
     assert report.relaxed == []
+
+
+def test_report_says_a_category_was_widened_not_dropped(shop: FacetVocabulary) -> None:
+    parsed = understand("maroon sneakers", shop)
+    filters, _, report = apply_understanding(parsed, Filters(), mode="filter")
+    widened, dropped = relaxation_steps(filters, report.filters_added)[2:4]
+    said = report.with_relaxed(widened.dropped, widened.filters)
+    assert said.relaxed == ["colour_family", "category"]
+    assert said.notes[-1] == f"category {SNEAKERS!r} widened to 'Footwear': too few hits"
+    assert report.with_relaxed(dropped.dropped, dropped.filters).notes == report.notes
 
 
 @pytest.mark.parametrize(
