@@ -210,7 +210,7 @@ def _narrowing(row: np.ndarray, labels: Sequence[str], top: str, skip: set[int])
     return ranked[0].label, ranked[0].similarity - runner_up
 
 
-def _inflections(word: str) -> set[str]:
+def inflections(word: str) -> set[str]:
     """A word and its naive singular and plural forms ("boot", "boots"; "dress", "dresses")."""
     return {word, word + "s", word + "es", word.removesuffix("s"), word.removesuffix("es")}
 
@@ -231,7 +231,7 @@ def leaf_calibration(names: list[str], labels: list[str], vectors: np.ndarray) -
         top, _, rest = labels[j].partition(CATEGORY_SEPARATOR)
         if rest and names[j] not in shop_nouns:  # the shop's own nouns are read by its tables
             twins = {
-                i for i, other in enumerate(names) if _inflections(other) & _inflections(names[j])
+                i for i, other in enumerate(names) if inflections(other) & inflections(names[j])
             }
             leaf, margin = _narrowing(similarity[j], labels, top, skip | twins)
             leaf_words.append((leaf == labels[j], margin, labels[j]))

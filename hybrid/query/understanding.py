@@ -96,6 +96,8 @@ class UnderstandingReport(BaseModel):
         guessed: unread words -> the category a text model guessed for them
             (:mod:`hybrid.search.guessing`); in ``matched_spans`` and filtered like any reading,
             but a guess, not a table's reading (the search log's ``guessed``).
+        widened: understood category -> the category above it the page was found in, when
+            relaxation widened it rather than dropped it (``relaxed`` lists ``category``).
         notes: readings chosen from context ("'leather' read as a material, not a colour").
         text_sent: the text given to BM25 and the model, when it differs from the query.
     """
@@ -113,6 +115,7 @@ class UnderstandingReport(BaseModel):
     corrected: dict[str, str] = Field(default_factory=dict)
     unread: list[str] = Field(default_factory=list)
     guessed: dict[str, str] = Field(default_factory=dict)
+    widened: dict[str, str] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
     text_sent: str | None = None
 
@@ -122,17 +125,22 @@ class UnderstandingReport(BaseModel):
         """A copy recording that the understood filters of ``dropped`` fields were relaxed.
 
         With the ``filters`` the page was found with, an understood category widened to a
-        category above it rather than dropped is said in ``notes`` ("category 'Clothing >
-        Dresses' widened to 'Clothing': too few hits")."""
+        category above it rather than dropped is recorded in ``widened`` and said in ``notes``
+        ("category 'Clothing > Dresses' widened to 'Clothing': too few hits")."""
         relaxed = list(dropped)
         kept = set(filters.category) if filters is not None and "category" in relaxed else set()
+        widened = {
+            path: wider
+            for path in self.filters_added.get("category", [])
+            if (wider := next((a for a in ancestors(path) if a in kept), None))
+        }
         notes = [
             f"category {path!r} widened to {wider!r}: too few hits"
-            for path in self.filters_added.get("category", [])
-            for wider in ancestors(path)
-            if wider in kept
+            for path, wider in widened.items()
         ]
-        return self.model_copy(update={"relaxed": relaxed, "notes": [*self.notes, *notes]})
+        return self.model_copy(
+            update={"relaxed": relaxed, "widened": widened, "notes": [*self.notes, *notes]}
+        )
 
 
 _Found = tuple[int, int, tuple[tuple[Facet, str], ...]]

@@ -154,3 +154,4 @@ def test_a_guessed_top_level_is_narrowed_to_a_leaf_the_index_holds(service: Sear
     assert report["relaxed"] == ([] if all(hits) else ["category"])
     widened = "category 'Clothing > Dresses' widened to 'Clothing': too few hits"
     assert (widened in report["notes"]) == (not all(hits))
+    assert report["widened"] == ({} if all(hits) else {"Clothing > Dresses": "Clothing"})

@@ -287,6 +287,24 @@ def test_more_like_this_then_like_this_but_in_a_colour(
     assert all(family in meta for meta in metas[:count])
 
 
+def test_a_category_with_too_few_products_is_widened_and_said(page: Page, live: LivePage) -> None:
+    # One pair of sunglasses among 40 products: the page shows it, then the rest of
+    # Accessories (12 here, exactly a page), not products of any kind.
+    category = {r["id"]: r["category"] for r in live.records}
+    assert list(category.values()).count("Accessories > Sunglasses") == 1
+    page.goto("/")
+    search_for(page, "sunglasses")
+    settled(page)
+    expect(page.locator("#relaxed")).to_contain_text(
+        "Accessories > Sunglasses was widened to Accessories, and Accessories > Sunglasses "
+        "comes first."
+    )
+    shown = [category[i] for i in hit_ids(page)]
+    print("categories shown:", shown)
+    assert shown[0] == "Accessories > Sunglasses"
+    assert len(shown) == PAGE_SIZE and all(c.startswith("Accessories > ") for c in shown)
+
+
 def test_paging_and_the_back_button(page: Page) -> None:
     page.goto("/")
     search_for(page, "watch")

@@ -259,8 +259,10 @@ function relaxedNotice(report) {
     return `${FIELD_NAMES[field] || field} ${values.join(" or ")}`.trim();
   });
   const those = relaxed.length > 1 ? "those filters were" : "that filter was";
+  const widened = Object.entries(report.widened || {})  // category -> the one above it
+    .map(([path, wider]) => ` ${path} was widened to ${wider}, and ${path} comes first.`);
   return `Too few products matched ${what.join(" and ")}, so ${those} relaxed: `
-    + "other products are shown too.";
+    + `other products are shown too.${widened.join("")}`;
 }
 
 function facetOptions(field, facet) {
