@@ -79,11 +79,21 @@ def ancestors(path: str) -> list[str]:
 def _widened(values: Iterable[str], kept: list[str]) -> list[list[str]]:
     """The category filters a relaxation tries before dropping the understood ``values``: each
     understood path replaced by the category one level up, then two, ..., up to its top level
-    (the request's own ``kept`` values stay). Empty for understood top levels."""
-    levels = [ancestors(path) for path in sorted(values)]
-    steps = []
-    for depth in range(max((len(chain) for chain in levels), default=0)):
-        wider = [chain[min(depth, len(chain) - 1)] for chain in levels if chain]
-        tops = sorted({path for path in values if not ancestors(path)})
-        steps.append(list(dict.fromkeys([*kept, *wider, *tops])))
+    (the request's own ``kept`` values stay). A path under another of the same filter is left
+    out, and a filter that finds what the one before found is not tried again ("Home >
+    Kitchen > Mugs" with "Home > Bath": "Home" once). Empty for understood top levels."""
+    levels = [[path, *ancestors(path)] for path in sorted(values)]
+    steps: list[list[str]] = []
+    previous = _broadest([*kept, *values])
+    for depth in range(1, max((len(chain) for chain in levels), default=1)):
+        wider = _broadest([*kept, *(chain[min(depth, len(chain) - 1)] for chain in levels)])
+        if wider != previous:
+            steps.append(wider)
+        previous = wider
     return steps
+
+
+def _broadest(paths: Iterable[str]) -> list[str]:
+    """``paths`` in order without repeats and without those under another of them."""
+    unique = list(dict.fromkeys(paths))
+    return [p for p in unique if not any(a in unique for a in ancestors(p))]

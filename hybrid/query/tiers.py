@@ -1,5 +1,5 @@
-"""After a relaxation, what still meets the dropped requirement stays ahead: :func:`lift`,
-with :func:`meeting` as the test."""
+"""After a relaxation, what still meets the dropped requirements stays ahead: :func:`lifted`,
+tier by tier through :func:`lift`, with :func:`meeting` as the test."""
 
 from __future__ import annotations
 
@@ -37,3 +37,15 @@ def meeting(strict: Filters, dropped: Sequence[str]) -> Callable[[FusedHit], boo
         return meets(hit.source, strict, dropped)
 
     return check
+
+
+def lifted(hits: Sequence[FusedHit], strict: Filters, dropped: Sequence[str]) -> list[FusedHit]:
+    """A relaxed round's hits in tiers: those meeting every ``dropped`` requirement first, then
+    those meeting all but the first dropped, and so on, then the rest.
+
+    ``dropped`` follows the relaxation order (colour, category, price, brand: the least
+    deliberate first), so "red dress" relaxed to any clothing shows red dresses, then dresses
+    of other colours, then other clothing, not a red skirt before a blue dress."""
+    for first in range(len(dropped) - 1, -1, -1):
+        hits = lift(hits, meeting(strict, dropped[first:]))
+    return list(hits)

@@ -45,7 +45,7 @@ from hybrid.query.reading import apply_reading, exclusion_clauses, read_query
 from hybrid.query.relaxation import relaxation_steps
 from hybrid.query.request import Filters, SearchRequest
 from hybrid.query.synonyms import read_synonyms
-from hybrid.query.tiers import lift, meeting
+from hybrid.query.tiers import lifted
 from hybrid.query.understanding import (
     ParsedQuery,
     UnderstandingReport,
@@ -336,7 +336,7 @@ class SearchService:
             result = self._round(request, inputs, filters, dropped)
             fused = self._fuse(request, understood.parsed, understood.report, result)
             if dropped:  # relaxed: what still meets the dropped requirements comes first
-                fused = lift(fused, meeting(strict, dropped))
+                fused = lifted(fused, strict, dropped)
             if len(fused) >= needed:
                 break
         return result, fused

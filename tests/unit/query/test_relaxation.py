@@ -62,6 +62,13 @@ def test_widening_keeps_the_requests_own_categories_and_merges_shared_parents() 
     ]
 
 
+def test_leaves_of_different_depths_under_one_top_level_widen_without_repeating_a_round() -> None:
+    mugs, bath = "Home > Kitchen > Mugs", "Home > Bath"
+    steps = relaxation_steps(Filters(category=[mugs, bath]), {"category": [mugs, bath]})
+    # Home > Kitchen and Home together find what Home finds: one round, then none.
+    assert [step.filters.category for step in steps] == [[mugs, bath], ["Home"], []]
+
+
 def test_ancestors_nearest_first() -> None:
     assert ancestors("A > B > C") == ["A > B", "A"]
     assert ancestors(DRESSES) == ["Clothing"]

@@ -152,6 +152,34 @@ def test_after_a_relaxation_the_products_still_meeting_it_come_first() -> None:
     assert [hit["_id"] for hit in response["hits"]["hits"]] == ["red1", "blue1", "blue2"]
 
 
+def test_a_leaf_with_too_few_hits_is_widened_on_every_leg_before_it_is_dropped() -> None:
+    def respond(body: dict[str, Any]) -> dict[str, Any]:
+        knn = body.get("knn", {})
+        filters = str(knn.get("filter") if knn else body.get("query", {}).get("bool", {}))
+        if "Footwear > Sneakers" in filters:
+            return hits(("sneaker", 1.0), category_path=["Footwear", "Footwear > Sneakers"])
+        if "Footwear" in filters:  # widened: the sneaker and a boot
+            boot = hits(("boot", 9.0), category_path=["Footwear", "Footwear > Boots"])
+            sneaker = hits(("sneaker", 1.0), category_path=["Footwear", "Footwear > Sneakers"])
+            boot["hits"]["hits"] += sneaker["hits"]["hits"]
+            return boot
+        return hits(("mug", 20.0), category_path=["Home", "Home > Mugs"])
+
+    gateway = RecordingGateway(vocabulary=VOCABULARY, respond=respond)
+    request = SearchRequest(text="sneakers", understanding="filter", facets=False, size=2)
+    response = _service(gateway).search(request)
+    assert len(gateway.rounds) == 2  # the leaf, then its top level; never the drop
+    widened = to_clauses(Filters(category=["Footwear"]))
+    for body in gateway.rounds[1]:
+        knn = body.get("knn")
+        assert (knn["filter"] if knn else body["query"]["bool"]["filter"]) == widened
+    assert [hit["_id"] for hit in response["hits"]["hits"]] == ["sneaker", "boot"]
+    report = response["understanding"]
+    assert report["relaxed"] == ["category"]
+    assert report["widened"] == {"Footwear > Sneakers": "Footwear"}
+    assert "category 'Footwear > Sneakers' widened to 'Footwear': too few hits" in report["notes"]
+
+
 def test_the_single_request_fusion_sends_one_body() -> None:
     gateway = RecordingGateway()
     request = SearchRequest(text="shoes", fusion={"method": "single"}, facets=False)
