@@ -203,7 +203,7 @@ def searches() -> list[dict[str, Any]]:
     ]
     log_columns = [
         *("query", "image_given", "understood", "understood_facets", "unread_words", "filters"),
-        *("relaxations", "total_hits", "zero_results", "latency_ms", "request_id"),
+        *("relaxations", "widened", "total_hits", "zero_results", "latency_ms", "request_id"),
         "fused_top10",
     ]
     reject_columns = ["product_id", "stage", "reason", "message", "attempts", "task_id"]
@@ -360,7 +360,7 @@ def searchlog_panels() -> list[dict[str, Any]]:
         ),
         counted(
             "hybrid-lens-relaxed",
-            "Relaxed searches (understood filters dropped)",
+            "Relaxed searches (understood filters dropped or widened)",
             "relaxations",
             key="r",
             size=10,

@@ -95,6 +95,7 @@ def log_document(event: SearchEvent, *, alias: str) -> dict[str, Any]:
         "filters": _pairs(event.filters.model_dump(mode="json", exclude_defaults=True)),
         "relaxed": bool(report.relaxed),
         "relaxations": list(report.relaxed),
+        "widened": list(report.widened),  # understood categories that ran short
         "unread_words": list(report.unread),
         "legs": {leg: _leg(leg, event) for leg in LEGS if leg in event.legs},
         "fused_top10": [hit.id for hit in event.top],

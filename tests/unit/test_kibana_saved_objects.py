@@ -40,7 +40,7 @@ EXPECTED_PANELS = {
     "Top queries",
     "Understood vs not",
     "Words nothing read (candidates for the synonyms file)",
-    "Relaxed searches (understood filters dropped)",
+    "Relaxed searches (understood filters dropped or widened)",
     "Each leg's share of the top 10",
     "Latency percentiles",
 }

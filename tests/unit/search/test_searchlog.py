@@ -40,6 +40,7 @@ def _event(**overrides: Any) -> SearchEvent:
             matched_spans=[MatchedSpan("maroon", "colour", "red")],
             boosted={"colour_family": ["red"]},
             relaxed=["category"],
+            widened={"Footwear > Sneakers": "Footwear"},
             unread=["comfy"],
         ),
         "legs": {
@@ -91,6 +92,7 @@ def test_the_log_document_says_what_the_search_did() -> None:
         "filters": ["brand:Velora", "price.lte:100.0", "in_stock:false"],
         "relaxed": True,
         "relaxations": ["category"],
+        "widened": ["Footwear > Sneakers"],
         "unread_words": ["comfy"],
         "legs": {
             "bm25": {"hits": 2, "top_score": 7.5, "top10": 2},
