@@ -79,17 +79,18 @@ def ancestors(path: str) -> list[str]:
 def _widened(values: Iterable[str], kept: list[str]) -> list[list[str]]:
     """The category filters a relaxation tries before dropping the understood ``values``: each
     understood path replaced by the category one level up, then two, ..., up to its top level
-    (the request's own ``kept`` values stay). A path under another of the same filter is left
-    out, and a filter that finds what the one before found is not tried again ("Home >
-    Kitchen > Mugs" with "Home > Bath": "Home" once). Empty for understood top levels."""
+    (the request's own ``kept`` values stay as they are). An understood path under another of
+    the same filter is left out, and a filter that finds what the one before found is not tried
+    again ("Home > Kitchen > Mugs" with "Home > Bath": "Home" once). Empty for understood top
+    levels."""
     levels = [[path, *ancestors(path)] for path in sorted(values)]
     steps: list[list[str]] = []
-    previous = _broadest([*kept, *values])
+    previous = set(_broadest(chain[0] for chain in levels))
     for depth in range(1, max((len(chain) for chain in levels), default=1)):
-        wider = _broadest([*kept, *(chain[min(depth, len(chain) - 1)] for chain in levels)])
-        if wider != previous:
-            steps.append(wider)
-        previous = wider
+        wider = _broadest(chain[min(depth, len(chain) - 1)] for chain in levels)
+        if set(wider) != previous:
+            steps.append(list(dict.fromkeys([*kept, *wider])))
+        previous = set(wider)
     return steps
 
 

@@ -274,4 +274,7 @@ class SearchLog:
         except Exception as exc:  # noqa: BLE001 - a log failure is counted, logged, never raised
             self.stats.add(failed=len(batch))
             logger.warning("search log: %d entries not written: %s", len(batch), exc)
+            # Prepared again with the next batch: a day's index made from an older template
+            # (another process's, in a rolling deploy) gets the fields it lacks.
+            return False
         return prepared

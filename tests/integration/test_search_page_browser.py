@@ -297,8 +297,16 @@ def test_more_like_this_then_like_this_but_in_a_colour(
         else 0
         for i in shown
     ]
-    print("family", family, "count", count, "tiers", tiers)
+    kind = sources[chosen]["category"]
+    same_kind = [r for r in live.records if r["category"] == kind and r["id"] != chosen]
+    both = es.count(
+        index=live.settings.index_alias,
+        query={"bool": {"filter": [colour_clause([family]), {"term": {"category_path": kind}}]}},
+    )["count"]
+    print("family", family, "count", count, kind, len(same_kind), "both", both, "tiers", tiers)
     assert tiers == sorted(tiers, reverse=True)
+    assert tiers.count(2) == min(both, PAGE_SIZE)
+    assert sum(t >= 1 for t in tiers) == min(len(same_kind), PAGE_SIZE)
 
 
 def test_a_category_with_too_few_products_is_widened_and_said(page: Page, live: LivePage) -> None:

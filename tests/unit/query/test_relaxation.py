@@ -69,6 +69,13 @@ def test_leaves_of_different_depths_under_one_top_level_widen_without_repeating_
     assert [step.filters.category for step in steps] == [[mugs, bath], ["Home"], []]
 
 
+def test_a_set_of_understood_paths_widens_the_same_whatever_its_order() -> None:
+    values = ["B > X", "A", "B"][::-1]  # "B" already holds "B > X": one widened round at most
+    for order in (values, values[::-1], sorted(values)):
+        steps = relaxation_steps(Filters(category=order), {"category": order})
+        assert [step.filters.category for step in steps] == [order, []]
+
+
 def test_ancestors_nearest_first() -> None:
     assert ancestors("A > B > C") == ["A > B", "A"]
     assert ancestors(DRESSES) == ["Clothing"]

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hybrid.query.fusion import FusedHit
 from hybrid.query.request import Filters
-from hybrid.query.tiers import lift, lifted
+from hybrid.query.tiers import lifted
 
 
-def test_lift_puts_the_hits_that_meet_first_and_keeps_scores_descending() -> None:
-    hits = [FusedHit("a", 3.0, {}), FusedHit("b", 2.0, {}), FusedHit("c", -1.0, {})]
-    lifted = lift(hits, lambda hit: hit.id == "c")
-    assert [hit.id for hit in lifted] == ["c", "a", "b"]
-    assert [hit.score for hit in lifted] == sorted((hit.score for hit in lifted), reverse=True)
-    assert lifted[0].bonus > 0 and lifted[1].bonus == 0
-    assert lift([], lambda hit: True) == []
+def test_the_hits_that_meet_come_first_and_scores_stay_descending() -> None:
+    def hit(doc: str, score: float, colour: str | None) -> FusedHit:
+        return FusedHit(doc, score, {}, None if colour is None else {"colour_family": colour})
+
+    hits = [hit("a", 3.0, "blue"), hit("b", 2.0, None), hit("c", -1.0, "red")]
+    ranked = lifted(hits, Filters(colour_family=["red"]), ("colour_family",))
+    assert [h.id for h in ranked] == ["c", "a", "b"]  # no source: the last tier
+    assert [h.score for h in ranked] == sorted((h.score for h in ranked), reverse=True)
+    assert ranked[0].bonus > 0 and ranked[1].bonus == 0
+    assert lifted([], Filters(), ("colour_family",)) == []
 
 
 def test_a_relaxed_page_keeps_the_later_relaxed_requirement_ahead_of_the_earlier() -> None:
@@ -33,3 +38,6 @@ def test_a_relaxed_page_keeps_the_later_relaxed_requirement_ahead_of_the_earlier
     assert [h.id for h in ranked] == ["red-dress", "blue-dress", "red-skirt", "blue-top"]
     assert [h.score for h in ranked] == sorted((h.score for h in ranked), reverse=True)
     assert [h.id for h in lifted(hits, strict, ())] == [h.id for h in hits]
+    # One gap per tier: the top tier's bonus does not double with every requirement.
+    gap = ranked[1].bonus
+    assert gap > 0 and ranked[0].bonus == pytest.approx(2 * gap)

@@ -229,6 +229,25 @@ def test_a_failing_template_is_retried_with_the_next_batch() -> None:
     assert log.stats.as_dict() == {"submitted": 2, "written": 1, "dropped": 0, "failed": 1}
 
 
+def test_a_refused_batch_prepares_the_template_again_with_the_next() -> None:
+    # A day's index made from an older template (another process's) refuses a new field: the
+    # next batch puts the template again, which gives that index the missing fields.
+    written: list[tuple[str, dict[str, Any]]] = []
+    prepared: list[int] = []
+
+    def sink(entries: list[tuple[str, dict[str, Any]]]) -> None:
+        if len(prepared) == 1:
+            raise ConnectionError("strict mapping refused 'widened'")
+        written.extend(entries)
+
+    log = SearchLog("shop", sink, prepare=lambda: prepared.append(1))
+    _submit(log)
+    wait_until(lambda: log.stats.failed == 1, "the first batch was refused", timeout=10)
+    _submit(log)
+    log.close()
+    assert len(prepared) == 2 and len(written) == 1
+
+
 @pytest.mark.parametrize("capacity", [1, 3])
 def test_close_writes_what_is_queued(capacity: int) -> None:
     written: list[tuple[str, dict[str, Any]]] = []
