@@ -44,7 +44,8 @@ def relaxation_steps(filters: Filters, added: Mapping[str, Sequence[str]]) -> li
         added: ``report.filters_added``: the understood values per Filters field.
 
     Returns:
-        The strict filters first (``dropped == ()``), then one step per understood field.
+        The strict filters first (``dropped == ()``), then one step per understood field, and
+        before a category's, one per level above it that finds more.
     """
     steps = [RelaxationStep(filters, ())]
     current = filters
