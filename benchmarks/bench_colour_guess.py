@@ -28,7 +28,8 @@ import time
 from collections import Counter
 
 import numpy as np
-from bench_word_guess import WORDNET, inflections, wordnet_words
+from bench_word_guess import inflections
+from wordnet_sample import WORDNET, unrelated_words
 
 from hybrid.embedding import SentenceTransformerEmbedder
 from hybrid.query.lexicon import colour_lexicon, extra_colour_names
@@ -61,10 +62,7 @@ def main() -> None:
     names = sorted(name for name in colours if name.isalpha())
     families = [colours[name] for name in names]
     known = set(colours) | set(labelled_words())
-    rng = np.random.default_rng(7)
-    pool = [w for w in wordnet_words("noun") + wordnet_words("adj") if w.isalpha()]
-    sample = rng.choice(len(pool), size=args.negatives, replace=False)
-    unrelated = [pool[int(i)] for i in sample if pool[int(i)] not in known]
+    unrelated = unrelated_words(known, args.negatives)
     model = SentenceTransformerEmbedder(MINILM_MODEL, device="cpu", threads=2)
     started = time.perf_counter()
     vectors = model.encode_texts(names)

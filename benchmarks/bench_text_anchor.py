@@ -28,9 +28,9 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from bench_word_guess import wordnet_words
 from common import project_client
 from elasticsearch import Elasticsearch
+from wordnet_sample import unrelated_words
 
 from hybrid.embedding import SentenceTransformerEmbedder
 from hybrid.query.suggest import labelled_words
@@ -72,10 +72,7 @@ def main() -> None:
     shop = {noun.lower() for category in CATEGORIES for noun in (category.leaf, *category.nouns)}
     known = labelled_words()
     positives = [(word, path) for word, path in known.items() if word not in shop]
-    rng = np.random.default_rng(7)
-    pool = [w for w in wordnet_words("noun") + wordnet_words("adj") if w.isalpha()]
-    picked = (pool[int(i)] for i in rng.choice(len(pool), size=args.negatives, replace=False))
-    negatives = [word for word in picked if word not in known]
+    negatives = unrelated_words(known, args.negatives)
     model = SentenceTransformerEmbedder(MINILM_MODEL, device="cpu", threads=1)
     client = project_client(args.es_url)
     anchored = anchors(client, args.index, model.encode_texts([w for w, _ in positives]))

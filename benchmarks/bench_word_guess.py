@@ -39,9 +39,9 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 
 import numpy as np
+from wordnet_sample import WORDNET, unrelated_words
 
 from hybrid.embedding import SentenceTransformerEmbedder
 from hybrid.evaluation.devset import load_devset
@@ -53,7 +53,6 @@ from hybrid.schema import CATEGORY_SEPARATOR
 from hybrid.settings import MINILM_MODEL
 from hybrid.vocab import CATEGORIES, COLOUR_FAMILIES
 
-WORDNET = Path("/usr/share/wordnet")
 K = 5
 #: Neighbours of the vote the proposals are compared with.
 PROPOSAL_K = 10
@@ -61,12 +60,6 @@ THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 SHARES = (0.6, 0.8, 1.0)
 GUESS_THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 LEAF_MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2)
-
-
-def wordnet_words(part: str) -> list[str]:
-    """Single alphabetic lemmas of WordNet's index for ``part`` (noun, adj)."""
-    lines = (WORDNET / f"index.{part}").read_text("utf-8").splitlines()
-    return [line.split()[0] for line in lines if not line.startswith("  ")]
 
 
 def held_out(names: Sequence[str]) -> Iterator[tuple[int, set[int]]]:
@@ -357,10 +350,7 @@ def main() -> None:
     categories = labelled_words()
     colours = colour_lexicon()
     known = set(categories) | set(colours)
-    rng = np.random.default_rng(7)
-    pool = [w for w in wordnet_words("noun") + wordnet_words("adj") if w.isalpha()]
-    sample = rng.choice(len(pool), size=args.negatives, replace=False)
-    negative_words = [pool[int(i)] for i in sample if pool[int(i)] not in known]
+    negative_words = unrelated_words(known, args.negatives)
     started = time.perf_counter()
     negatives = model.encode_texts(negative_words)
     category_names = list(categories)

@@ -206,7 +206,7 @@ def _said_colours(parsed: ParsedQuery) -> ParsedQuery:
         if (
             len(name_words) > 1
             and last in FAMILY_WORDS
-            and colour_family_of_word(last) == (families.get(name))
+            and colour_family_of_word(last) == families.get(name)
         ):
             said.add(name)
         for i in range(len(words) - len(name_words)):
